@@ -1,0 +1,31 @@
+//! pcvmfs-core: the domain of pcvmfs, with no Docker client and no async runtime.
+//!
+//! It holds the plain data that flows between the user and an engine
+//! ([`ContainerSpec`], [`SecurityOptions`], [`DnsOptions`], [`ExecOutput`],
+//! [`EngineInfo`], [`AppliedSecurity`]), the facts of the host
+//! ([`HostFacts`], read through the [`HostTree`] trait so that they can be
+//! tested on canned trees), the doctor's [`Report`], and the traits an engine
+//! implements ([`ContainerRuntime`], [`ImageBuilder`]).
+
+pub mod container;
+pub mod dns;
+pub mod doctor;
+pub mod engine;
+pub mod engine_info;
+pub mod error;
+pub mod host;
+pub mod mount;
+pub mod report;
+pub mod security;
+
+pub use container::{
+    AppliedSeccomp, AppliedSecurity, ContainerSpec, ExecOutput, ExecSpec, MANAGED_LABEL,
+};
+pub use dns::DnsOptions;
+pub use engine::{BuildEvent, ContainerRuntime, ExecStream, Image, ImageBuilder};
+pub use engine_info::{EngineInfo, SecurityOption};
+pub use error::Error;
+pub use host::{HostFacts, HostTree, HostTreeAt, LiveHost, SelinuxMode};
+pub use mount::VolumeMount;
+pub use report::{Finding, Report, Status};
+pub use security::{Capability, SeccompSetting, SecurityOptions};
