@@ -84,7 +84,7 @@ impl Capability {
     }
 
     /// The capabilities set in a hexadecimal mask as `/proc/PID/status`
-    /// shows them (`CapEff:	00000000a80425fb`).
+    /// shows them (`CapEff: 00000000a80425fb`).
     pub fn from_mask(hex: &str) -> Result<Vec<Capability>, Error> {
         let mask = u64::from_str_radix(hex.trim(), 16)
             .map_err(|_| Error::parse("capability mask", hex, "expected hexadecimal digits"))?;

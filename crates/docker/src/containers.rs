@@ -1,0 +1,173 @@
+//! Starting, inspecting and removing containers.
+
+use std::collections::HashMap;
+
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{ListContainersOptionsBuilder, RemoveContainerOptionsBuilder};
+use pcvmfs_core::{AppliedSecurity, ContainerSpec, MANAGED_LABEL};
+
+use crate::connect::DockerEngine;
+use crate::error::{Error, Result};
+
+/// The Engine API body that creates the container `spec` describes.
+pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
+    spec.check()?;
+    let security_opt = spec.security.engine_security_opts()?;
+    let caps = |list: &[pcvmfs_core::Capability]| -> Option<Vec<String>> {
+        (!list.is_empty()).then(|| list.iter().map(|c| c.to_string()).collect())
+    };
+    let nonempty = |list: Vec<String>| (!list.is_empty()).then_some(list);
+    let host_config = HostConfig {
+        security_opt: nonempty(security_opt),
+        cap_add: caps(&spec.security.cap_add),
+        cap_drop: caps(&spec.security.cap_drop),
+        dns: nonempty(spec.dns.servers.iter().map(|s| s.to_string()).collect()),
+        dns_search: nonempty(spec.dns.search.clone()),
+        dns_options: nonempty(spec.dns.options.clone()),
+        binds: nonempty(spec.volumes.iter().map(|v| v.to_string()).collect()),
+        ..Default::default()
+    };
+    Ok(ContainerCreateBody {
+        image: Some(spec.image.clone()),
+        cmd: spec.command.clone(),
+        user: spec.user.clone(),
+        env: nonempty(spec.env.iter().map(|(k, v)| format!("{k}={v}")).collect()),
+        labels: Some(spec.all_labels().into_iter().collect()),
+        // An open standard input keeps an image's shell (a common CMD) alive,
+        // as `docker run -di` does, so that commands can be run in it.
+        open_stdin: Some(true),
+        tty: Some(spec.interactive),
+        attach_stdin: Some(spec.interactive),
+        attach_stdout: Some(spec.interactive),
+        attach_stderr: Some(spec.interactive),
+        stdin_once: Some(spec.interactive),
+        host_config: Some(host_config),
+        ..Default::default()
+    })
+}
+
+impl DockerEngine {
+    /// Creates a container without starting it; returns its id.
+    pub(crate) async fn create(&self, spec: &ContainerSpec) -> Result<String> {
+        let body = create_body(spec)?;
+        match self.client.create_container(None, body).await {
+            Ok(created) => Ok(created.id),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404,
+                message,
+            }) if message.contains("No such image") => Err(Error::NoSuchImage {
+                image: spec.image.clone(),
+            }),
+            Err(err) => Err(Error::engine(
+                format!("create a container from {}", spec.image),
+                err,
+            )),
+        }
+    }
+
+    /// Creates and starts a container; returns its id. A container that
+    /// fails to start is removed, so nothing is left behind.
+    pub async fn start(&self, spec: &ContainerSpec) -> Result<String> {
+        let id = self.create(spec).await?;
+        if let Err(err) = self.client.start_container(&id, None).await {
+            let _ = self.remove(&id).await;
+            return Err(Error::engine(
+                format!("start a container from {}", spec.image),
+                err,
+            ));
+        }
+        Ok(id)
+    }
+
+    /// The security settings the engine applied to a container.
+    pub async fn applied_security(&self, container: &str) -> Result<AppliedSecurity> {
+        let inspected = match self.client.inspect_container(container, None).await {
+            Ok(inspected) => inspected,
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {
+                return Err(Error::NoSuchContainer {
+                    container: container.to_string(),
+                });
+            }
+            Err(err) => return Err(Error::engine(format!("inspect container {container}"), err)),
+        };
+        let host = inspected.host_config.unwrap_or_default();
+        Ok(AppliedSecurity::from_inspect(
+            host.privileged.unwrap_or(false),
+            &host.security_opt.unwrap_or_default(),
+            &host.cap_add.unwrap_or_default(),
+            &host.cap_drop.unwrap_or_default(),
+            inspected.app_armor_profile.as_deref(),
+        ))
+    }
+
+    /// Stops and removes a container and its anonymous volumes. A container
+    /// that is already gone counts as removed.
+    pub async fn remove(&self, container: &str) -> Result<()> {
+        let options = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.client.remove_container(container, Some(options)).await {
+            Ok(()) => Ok(()),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(()),
+            // Another caller is already removing it.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 409,
+                message,
+            }) if message.contains("already in progress") => Ok(()),
+            Err(err) => Err(Error::engine(format!("remove container {container}"), err)),
+        }
+    }
+
+    /// The ids of every container, running or not, that carries the label
+    /// `org.pcvmfs.managed=true`.
+    pub async fn managed_containers(&self) -> Result<Vec<String>> {
+        let filters = HashMap::from([("label", vec![format!("{MANAGED_LABEL}=true")])]);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .client
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| Error::engine("list containers", e))?;
+        Ok(list.into_iter().filter_map(|c| c.id).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pcvmfs_core::{DnsOptions, SecurityOptions, VolumeMount};
+
+    #[test]
+    fn a_spec_becomes_the_engine_body_docker_run_would_send() {
+        let mut spec = ContainerSpec::new("img:1");
+        spec.command = Some(vec!["sleep".into(), "60".into()]);
+        spec.user = Some("1000:1000".into());
+        spec.env = vec![("A".into(), "1=2".into())];
+        spec.security = SecurityOptions {
+            cap_add: vec!["sys_ptrace".parse().unwrap()],
+            no_new_privileges: true,
+            ..Default::default()
+        };
+        spec.dns = DnsOptions::new(&["192.0.2.53"], &["cern.ch"], &["ndots:1"]).unwrap();
+        spec.volumes = vec![VolumeMount::parse("/srv:/data:ro").unwrap()];
+        let body = create_body(&spec).unwrap();
+        let host = body.host_config.unwrap();
+        assert_eq!(body.env.unwrap(), ["A=1=2"]);
+        assert_eq!(body.labels.unwrap()[MANAGED_LABEL], "true");
+        assert_eq!(host.cap_add.unwrap(), ["CAP_SYS_PTRACE"]);
+        assert_eq!(host.security_opt.unwrap(), ["no-new-privileges"]);
+        assert_eq!(host.dns.unwrap(), ["192.0.2.53"]);
+        assert_eq!(host.dns_search.unwrap(), ["cern.ch"]);
+        assert_eq!(host.binds.unwrap(), ["/srv:/data:ro"]);
+        assert_eq!(host.cap_drop, None);
+        assert_eq!(body.tty, Some(false));
+    }
+}
