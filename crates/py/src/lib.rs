@@ -1,1 +1,33 @@
+//! pcvmfs-py: the `pcvmfs._pcvmfs` extension module. Bindings only: each
+//! class wraps a core or engine type, and every call that waits releases
+//! the GIL and returns on Ctrl-C.
 
+use pyo3::prelude::*;
+
+mod engine;
+mod errors;
+mod host;
+mod options;
+mod report;
+mod runtime;
+
+/// The extension module; the `pcvmfs` package re-exports what it holds.
+#[pymodule]
+fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<engine::PyDocker>()?;
+    m.add_class::<engine::PyContainer>()?;
+    m.add_class::<engine::PyExecResult>()?;
+    m.add_class::<engine::PyImage>()?;
+    m.add_class::<engine::PyEngineInfo>()?;
+    m.add_class::<engine::PySecurityOption>()?;
+    m.add_class::<engine::PyAppliedSecurity>()?;
+    m.add_class::<options::PySecurityOptions>()?;
+    m.add_class::<options::PyDnsOptions>()?;
+    m.add_class::<host::PyHostFacts>()?;
+    m.add_class::<report::PyFinding>()?;
+    m.add_class::<report::PyReport>()?;
+    m.add_function(wrap_pyfunction!(host::host_facts, m)?)?;
+    m.add_function(wrap_pyfunction!(report::doctor, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+"""The ``pcvmfs`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Sequence
+
+from . import _pcvmfs
+from .display import report_text
+from .errors import ParseError, PcvmfsError
+
+_DESCRIPTION = """\
+pcvmfs prepares a node to run CVMFS-aware containers under parrot_run,
+without a CVMFS mount on the host. Start with `pcvmfs doctor`.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pcvmfs", description=_DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"pcvmfs {_pcvmfs.__version__}")
+    parser.add_argument(
+        "--host",
+        metavar="HOST",
+        help="the Docker engine (unix:///path or tcp://host:port); default: DOCKER_HOST, "
+        "else unix:///var/run/docker.sock",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    doctor = commands.add_parser(
+        "doctor",
+        help="check this node's prerequisites",
+        description="Check this node: an x86_64 Linux node, a working Docker engine, Yama's "
+        "ptrace setting, and a CVMFS proxy whose host name resolves. "
+        "Exits with 1 when a check fails.",
+    )
+    doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument(
+        "--proxy",
+        metavar="URL",
+        help="the CVMFS proxy chain, e.g. 'http://squid.example.org:3128;DIRECT' "
+        "(default: HTTP_PROXY, then http_proxy)",
+    )
+
+    info = commands.add_parser("info", help="show what the Docker engine says about itself")
+    info.add_argument("--json", action="store_true", help="print JSON")
+
+    facts = commands.add_parser("host-facts", help="show the host facts that matter to ptrace")
+    facts.add_argument("--json", action="store_true", help="print JSON")
+
+    shell = commands.add_parser(
+        "shell",
+        help="an interactive shell in a new container (removed on exit)",
+        description="Start IMAGE with a terminal, like `docker run --rm -it`, with the same "
+        "security options pcvmfs applies elsewhere.",
+    )
+    shell.add_argument("image", metavar="IMAGE")
+    shell.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="default: the image's command")
+    shell.add_argument("--user", "-u", metavar="USER", help="NAME, UID or UID:GID")
+    shell.add_argument("--env", "-e", action="append", default=[], metavar="NAME=VALUE")
+    shell.add_argument("--volume", "-v", action="append", default=[], metavar="SRC:DST[:ro]")
+    shell.add_argument("--seccomp", metavar="PROFILE", help="'unconfined' or a seccomp profile file")
+    shell.add_argument("--apparmor", metavar="PROFILE", help="an AppArmor profile name")
+    shell.add_argument("--cap-add", action="append", default=[], metavar="CAP")
+    shell.add_argument("--cap-drop", action="append", default=[], metavar="CAP")
+    shell.add_argument("--no-new-privileges", action="store_true")
+    shell.add_argument("--dns", action="append", default=[], metavar="ADDRESS")
+    shell.add_argument("--dns-search", action="append", default=[], metavar="DOMAIN")
+    shell.add_argument("--dns-option", action="append", default=[], metavar="OPTION")
+    return parser
+
+
+def _env_pairs(items: Sequence[str]) -> dict:
+    env = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ParseError(f"invalid --env {item!r}: expected NAME=VALUE")
+        env[name] = value
+    return env
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    if args.host:
+        os.environ["DOCKER_HOST"] = args.host
+    report = _pcvmfs.doctor(proxy=args.proxy)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2))
+    else:
+        print(report_text(report.to_dict()))
+    return 0 if report.ok else 1
+
+
+def _info(args: argparse.Namespace) -> int:
+    info = _pcvmfs.Docker(args.host).info()
+    if args.json:
+        print(json.dumps(info.to_dict(), indent=2))
+    else:
+        data = info.to_dict()
+        for key in ("version", "api_version", "engine_api_version", "os", "kernel_version", "arch", "storage_driver"):
+            print(f"{key:<20} {data[key]}")
+        for option in data["security_options"]:
+            attrs = ", ".join(f"{k}={v}" for k, v in option["attributes"].items())
+            print(f"{'security option':<20} {option['name']}" + (f" ({attrs})" if attrs else ""))
+    return 0
+
+
+def _host_facts(args: argparse.Namespace) -> int:
+    facts = _pcvmfs.host_facts().to_dict()
+    if args.json:
+        print(json.dumps(facts, indent=2))
+    else:
+        for key, value in facts.items():
+            print(f"{key:<22} {value}")
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    security = _pcvmfs.SecurityOptions(
+        seccomp=args.seccomp,
+        apparmor=args.apparmor,
+        cap_add=args.cap_add,
+        cap_drop=args.cap_drop,
+        no_new_privileges=args.no_new_privileges,
+    )
+    dns = _pcvmfs.DnsOptions(args.dns, args.dns_search, args.dns_option)
+    command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    docker = _pcvmfs.Docker(args.host)
+    code = docker.shell(
+        args.image,
+        command=command or None,
+        user=args.user,
+        env=_env_pairs(args.env),
+        security=security,
+        dns=dns,
+        volumes=args.volume,
+    )
+    return int(code) & 0xFF if code >= 0 else 1
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    handlers = {"doctor": _doctor, "info": _info, "host-facts": _host_facts, "shell": _shell}
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return handlers[args.command](args)
+    except (PcvmfsError, OSError) as err:
+        print(f"pcvmfs: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("pcvmfs: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,45 @@
+"""The exceptions pcvmfs raises, all rooted at :class:`PcvmfsError`.
+
+Files that cannot be read raise the built-in ``FileNotFoundError``,
+``PermissionError`` or ``OSError`` instead, as the standard library does.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "PcvmfsError",
+    "DockerError",
+    "EngineUnreachableError",
+    "ImageError",
+    "ContainerError",
+    "ExecTimeoutError",
+    "ParseError",
+]
+
+
+class PcvmfsError(Exception):
+    """The root of every pcvmfs error."""
+
+
+class DockerError(PcvmfsError):
+    """The Docker engine refused or failed an operation."""
+
+
+class EngineUnreachableError(DockerError, ConnectionError):
+    """No Docker engine answered where pcvmfs looked (the message says where)."""
+
+
+class ImageError(DockerError):
+    """An image is missing, or a build failed (the message names the step)."""
+
+
+class ContainerError(DockerError):
+    """A container does not exist (any more)."""
+
+
+class ExecTimeoutError(DockerError, TimeoutError):
+    """A command ran past its timeout and was killed."""
+
+
+class ParseError(PcvmfsError, ValueError):
+    """A value given to pcvmfs is malformed (the message says which and why)."""
