@@ -57,7 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         "security options pcvmfs applies elsewhere.",
     )
     shell.add_argument("image", metavar="IMAGE")
-    shell.add_argument("cmd", nargs=argparse.REMAINDER, metavar="COMMAND", help="default: the image's command")
+    shell.add_argument(
+        "cmd",
+        nargs="*",
+        metavar="COMMAND",
+        help="default: the image's command; put it after -- when it has options (-- sh -l)",
+    )
     shell.add_argument("--user", "-u", metavar="USER", help="NAME, UID or UID:GID")
     shell.add_argument("--env", "-e", action="append", default=[], metavar="NAME=VALUE")
     shell.add_argument("--volume", "-v", action="append", default=[], metavar="SRC:DST[:ro]")
@@ -126,11 +131,10 @@ def _shell(args: argparse.Namespace) -> int:
         no_new_privileges=args.no_new_privileges,
     )
     dns = _pcvmfs.DnsOptions(args.dns, args.dns_search, args.dns_option)
-    command = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     docker = _pcvmfs.Docker(args.host)
     code = docker.shell(
         args.image,
-        command=command or None,
+        command=args.cmd or None,
         user=args.user,
         env=_env_pairs(args.env),
         security=security,
@@ -143,7 +147,18 @@ def _shell(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     parser = _parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # argparse's sub-commands do not honour "--"; what follows it is the
+    # shell's command, taken literally.
+    trailing: list[str] = []
+    if "--" in argv:
+        cut = argv.index("--")
+        argv, trailing = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
+    if trailing:
+        if args.command != "shell":
+            parser.error("'--' is only for `pcvmfs shell IMAGE -- COMMAND...`")
+        args.cmd = [*args.cmd, *trailing]
     handlers = {"doctor": _doctor, "info": _info, "host-facts": _host_facts, "shell": _shell}
     if args.command is None:
         parser.print_help()

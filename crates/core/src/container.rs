@@ -35,8 +35,10 @@ pub struct ContainerSpec {
     pub volumes: Vec<VolumeMount>,
     /// Labels besides [`MANAGED_LABEL`], which is always added.
     pub labels: BTreeMap<String, String>,
-    /// Allocate a terminal and attach standard input (an interactive shell).
+    /// Attach standard input (an interactive shell).
     pub interactive: bool,
+    /// Allocate a terminal; only with `interactive`.
+    pub tty: bool,
 }
 
 impl ContainerSpec {

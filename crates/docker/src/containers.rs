@@ -36,7 +36,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         // An open standard input keeps an image's shell (a common CMD) alive,
         // as `docker run -di` does, so that commands can be run in it.
         open_stdin: Some(true),
-        tty: Some(spec.interactive),
+        tty: Some(spec.interactive && spec.tty),
         attach_stdin: Some(spec.interactive),
         attach_stdout: Some(spec.interactive),
         attach_stderr: Some(spec.interactive),

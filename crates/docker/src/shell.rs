@@ -17,6 +17,8 @@ use crate::error::{Error, Result};
 
 const STDIN: RawFd = 0;
 const STDOUT: RawFd = 1;
+/// What a terminal sends for end of input.
+const CTRL_D: u8 = 4;
 
 /// The terminal's settings before raw mode, restored when dropped.
 struct RawTerminal {
@@ -104,23 +106,29 @@ fn pump_stdin(stop: Arc<AtomicBool>) -> tokio::sync::mpsc::Receiver<Vec<u8>> {
 }
 
 impl DockerEngine {
-    /// Starts a container with a terminal, connects this process's
-    /// standard input and output to it, and removes it when the shell
-    /// ends. Returns the shell's exit code.
+    /// Starts a container, connects this process's standard input and
+    /// output to it, and removes it when the shell ends. Returns the shell's
+    /// exit code. The container gets a terminal when standard input is one;
+    /// input from a pipe or file is passed on as it is, as `docker run -i`
+    /// does, since a shell on a terminal would discard input that arrives
+    /// before its prompt.
     pub async fn shell(&self, spec: &ContainerSpec) -> Result<i64> {
+        // SAFETY: isatty only inspects the descriptor.
+        let tty = unsafe { libc::isatty(STDIN) == 1 };
         let spec = ContainerSpec {
             interactive: true,
+            tty,
             ..spec.clone()
         };
         let id = self.create(&spec).await?;
-        let result = self.attach_shell(&id, &spec.image).await;
+        let result = self.attach_shell(&id, &spec.image, tty).await;
         let removed = self.remove(&id).await;
         let code = result?;
         removed?;
         Ok(code)
     }
 
-    async fn attach_shell(&self, id: &str, image: &str) -> Result<i64> {
+    async fn attach_shell(&self, id: &str, image: &str, tty: bool) -> Result<i64> {
         let action = format!("start a shell in {image}");
         let options = AttachContainerOptionsBuilder::default()
             .stdin(true)
@@ -168,8 +176,17 @@ impl DockerEngine {
                         let _ = input.flush().await;
                     }
                     None => {
+                        // End of input. On a terminal, closing the
+                        // connection's write side hangs the terminal up and
+                        // can lose output still to come, so input ends as a
+                        // terminal ends it: with Ctrl-D.
                         stdin_open = false;
-                        let _ = input.shutdown().await;
+                        if tty {
+                            let _ = input.write_all(&[CTRL_D]).await;
+                            let _ = input.flush().await;
+                        } else {
+                            let _ = input.shutdown().await;
+                        }
                     }
                 },
                 Some(()) = async { match resized.as_mut() { Some(s) => s.recv().await, None => None } } => {

@@ -98,6 +98,7 @@ fn container_spec(
             .into_iter()
             .collect::<BTreeMap<_, _>>(),
         interactive: false,
+        tty: false,
     };
     spec.check().map_err(core_error)?;
     Ok(spec)
