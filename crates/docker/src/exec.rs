@@ -113,6 +113,9 @@ impl DockerEngine {
     /// after the output ends.
     async fn exit_code(&self, exec_id: &str, action: &str) -> Result<i64> {
         let deadline = tokio::time::Instant::now() + EXIT_CODE_WAIT;
+        // Usually the code is there at once or within a millisecond or two;
+        // back off from there so a slow engine is not flooded.
+        let mut pause = Duration::from_millis(1);
         loop {
             let inspected = self
                 .client
@@ -131,7 +134,8 @@ impl DockerEngine {
                     status: None,
                 });
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(50));
         }
     }
 
