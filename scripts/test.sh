@@ -8,7 +8,7 @@ set -euo pipefail
 ensure_rust
 apt_install busybox-static
 ensure_docker
-ensure_venv "pytest>=7" "tqdm>=4.60"
+ensure_venv "pytest>=7" "tqdm>=4.60" "mypy>=1.18"
 install_pcvmfs
 
 cd "$ROOT"

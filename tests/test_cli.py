@@ -146,3 +146,15 @@ def test_shell_reads_a_script_from_a_pipe(image):
     )
     assert done.returncode == 0, done.stderr
     assert "piped-42" in done.stdout
+
+
+def test_the_type_stubs_match_the_extension():
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "--ignore-disjoint-bases", "pcvmfs._pcvmfs"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    package = os.path.dirname(pcvmfs.__file__)
+    done = subprocess.run([sys.executable, "-m", "mypy", package], capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr

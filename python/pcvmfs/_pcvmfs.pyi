@@ -1,21 +1,39 @@
 """Type stubs of the pcvmfs._pcvmfs extension module."""
 
 from os import PathLike
-from typing import Any, Callable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Mapping, Optional, Sequence, Union, final
 
 __version__: str
+__all__ = [
+    "AppliedSecurity",
+    "Container",
+    "DnsOptions",
+    "Docker",
+    "EngineInfo",
+    "ExecResult",
+    "Finding",
+    "HostFacts",
+    "Image",
+    "Report",
+    "SecurityOption",
+    "SecurityOptions",
+    "__version__",
+    "doctor",
+    "host_facts",
+]
 
 _Path = Union[str, PathLike[str]]
 
+@final
 class SecurityOptions:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         seccomp: Optional[_Path] = None,
         apparmor: Optional[str] = None,
-        cap_add: Sequence[str] = (),
-        cap_drop: Sequence[str] = (),
+        cap_add: Sequence[str] = ...,
+        cap_drop: Sequence[str] = ...,
         no_new_privileges: bool = False,
-    ) -> None: ...
+    ) -> SecurityOptions: ...
     @property
     def seccomp(self) -> Optional[str]: ...
     @property
@@ -27,10 +45,11 @@ class SecurityOptions:
     @property
     def no_new_privileges(self) -> bool: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
+@final
 class DnsOptions:
-    def __init__(self, servers: Sequence[str] = (), search: Sequence[str] = (), options: Sequence[str] = ()) -> None: ...
+    def __new__(cls, servers: Sequence[str] = ..., search: Sequence[str] = ..., options: Sequence[str] = ...) -> DnsOptions: ...
     @property
     def servers(self) -> list[str]: ...
     @property
@@ -38,14 +57,16 @@ class DnsOptions:
     @property
     def options(self) -> list[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
 
+@final
 class SecurityOption:
     @property
     def name(self) -> str: ...
     @property
     def attributes(self) -> dict[str, str]: ...
 
+@final
 class EngineInfo:
     @property
     def version(self) -> str: ...
@@ -65,6 +86,7 @@ class EngineInfo:
     def security_options(self) -> list[SecurityOption]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Image:
     @property
     def id(self) -> str: ...
@@ -74,6 +96,7 @@ class Image:
     def size(self) -> Optional[int]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class ExecResult:
     @property
     def exit_code(self) -> int: ...
@@ -83,6 +106,7 @@ class ExecResult:
     def stderr(self) -> bytes: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class AppliedSecurity:
     @property
     def privileged(self) -> bool: ...
@@ -102,6 +126,7 @@ class AppliedSecurity:
     def other_options(self) -> list[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Container:
     @property
     def id(self) -> str: ...
@@ -122,8 +147,9 @@ class Container:
     def __enter__(self) -> Container: ...
     def __exit__(self, *exc: object) -> bool: ...
 
+@final
 class Docker:
-    def __init__(self, host: Optional[str] = None) -> None: ...
+    def __new__(cls, host: Optional[str] = None) -> Docker: ...
     @property
     def host(self) -> str: ...
     @property
@@ -153,6 +179,7 @@ class Docker:
     ) -> int: ...
     def managed_containers(self) -> list[str]: ...
 
+@final
 class HostFacts:
     @property
     def arch(self) -> str: ...
@@ -172,6 +199,7 @@ class HostFacts:
 
 def host_facts(root: Optional[_Path] = None) -> HostFacts: ...
 
+@final
 class Finding:
     @property
     def check(self) -> str: ...
@@ -183,6 +211,7 @@ class Finding:
     def remedy(self) -> Optional[str]: ...
     def to_dict(self) -> dict[str, Any]: ...
 
+@final
 class Report:
     @property
     def findings(self) -> list[Finding]: ...

@@ -17,7 +17,7 @@ use pyo3::types::{PyBytes, PyDict};
 
 use crate::errors::{core_error, engine_error};
 use crate::host::py_bool;
-use crate::options::{PyDnsOptions, PySecurityOptions};
+use crate::options::{PyDnsOptions, PySecurityOptions, cap_names};
 use crate::report::json_to_py;
 use crate::runtime::{wait, wait_uninterrupted};
 
@@ -610,13 +610,13 @@ impl PyAppliedSecurity {
     /// Capabilities added.
     #[getter]
     fn cap_add(&self) -> Vec<String> {
-        self.inner.cap_add.iter().map(|c| c.to_string()).collect()
+        cap_names(&self.inner.cap_add)
     }
 
     /// Capabilities dropped.
     #[getter]
     fn cap_drop(&self) -> Vec<String> {
-        self.inner.cap_drop.iter().map(|c| c.to_string()).collect()
+        cap_names(&self.inner.cap_drop)
     }
 
     /// Whether `no-new-privileges` is set.

@@ -23,6 +23,11 @@ pub struct PySecurityOptions {
     pub inner: SecurityOptions,
 }
 
+/// Capability names in their canonical `CAP_...` form.
+pub fn cap_names(caps: &[Capability]) -> Vec<String> {
+    caps.iter().map(Capability::to_string).collect()
+}
+
 fn capabilities(names: Vec<String>) -> PyResult<Vec<Capability>> {
     names
         .iter()
@@ -78,13 +83,13 @@ impl PySecurityOptions {
     /// Capabilities added, in `CAP_...` form.
     #[getter]
     fn cap_add(&self) -> Vec<String> {
-        self.inner.cap_add.iter().map(|c| c.to_string()).collect()
+        cap_names(&self.inner.cap_add)
     }
 
     /// Capabilities dropped, in `CAP_...` form.
     #[getter]
     fn cap_drop(&self) -> Vec<String> {
-        self.inner.cap_drop.iter().map(|c| c.to_string()).collect()
+        cap_names(&self.inner.cap_drop)
     }
 
     /// Whether `no-new-privileges` is set.
