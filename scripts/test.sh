@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/setup.sh"
 
 ensure_rust
-apt_install busybox-static
+apt_install busybox-static apparmor
 ensure_docker
 ensure_venv "pytest>=7" "tqdm>=4.60" "mypy>=1.18"
 install_pcvmfs

@@ -10,6 +10,7 @@ mount on the host.
 from __future__ import annotations
 
 from .errors import (
+    AppArmorError,
     ContainerError,
     DockerError,
     EngineUnreachableError,
@@ -35,8 +36,11 @@ from ._pcvmfs import (
     doctor,
     host_facts,
 )
+from . import apparmor
 
 __all__ = [
+    "AppArmorError",
+    "apparmor",
     "AppliedSecurity",
     "Container",
     "ContainerError",

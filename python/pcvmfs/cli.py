@@ -74,7 +74,45 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--dns", action="append", default=[], metavar="ADDRESS")
     shell.add_argument("--dns-search", action="append", default=[], metavar="DOMAIN")
     shell.add_argument("--dns-option", action="append", default=[], metavar="OPTION")
+    _apparmor_parser(commands)
     return parser
+
+
+def _apparmor_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "apparmor",
+        help="AppArmor profiles for parrot: render, validate, install, remove, status, denials",
+        description="The Docker default AppArmor profile and its ptrace variant, checked by the "
+        "real apparmor_parser, installed into /etc/apparmor.d and loaded.",
+    )
+    sub = parser.add_subparsers(dest="apparmor_command", metavar="ACTION", required=True)
+
+    render = sub.add_parser("render", help="print the Docker default profile (or its ptrace variant)")
+    render.add_argument("--name", default="docker-default", help="profile name (default: docker-default)")
+    render.add_argument("--ptrace", action="store_true", help="let the profile's processes trace each other")
+    render.add_argument("--daemon-profile", default="unconfined", help="the profile dockerd runs under")
+
+    validate = sub.add_parser("validate", help="check a policy file with apparmor_parser (nothing is loaded)")
+    validate.add_argument("file", metavar="FILE")
+
+    install = sub.add_parser("install", help="write a profile to the policy directory and load it")
+    source = install.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", nargs="?", metavar="FILE", help="a policy file")
+    source.add_argument("--name", help="the Docker default profile under this name")
+    install.add_argument("--ptrace", action="store_true", help="with --name: add the ptrace rule")
+    install.add_argument("--directory", default="/etc/apparmor.d", help="default: /etc/apparmor.d")
+    install.add_argument("--no-load", action="store_true", help="write the file only")
+
+    remove = sub.add_parser("remove", help="unload a profile and delete its file")
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--directory", default="/etc/apparmor.d", help="default: /etc/apparmor.d")
+
+    status = sub.add_parser("status", help="whether the kernel enforces AppArmor, and the loaded profiles")
+    status.add_argument("--json", action="store_true", help="print JSON")
+
+    denials = sub.add_parser("denials", help="the AppArmor records of a kernel, syslog or audit log")
+    denials.add_argument("file", nargs="?", default="-", metavar="FILE", help="a log file, or - for standard input")
+    denials.add_argument("--json", action="store_true", help="print JSON, one record a line")
 
 
 def _env_pairs(items: Sequence[str]) -> dict:
@@ -144,6 +182,54 @@ def _shell(args: argparse.Namespace) -> int:
     return int(code) & 0xFF if code >= 0 else 1
 
 
+def _apparmor(args: argparse.Namespace) -> int:
+    from . import apparmor
+
+    action = args.apparmor_command
+    if action == "render":
+        policy = apparmor.docker_default(args.name, args.daemon_profile)
+        print(policy.with_ptrace_peers().render() if args.ptrace else policy.render(), end="")
+    elif action == "validate":
+        with open(args.file, encoding="utf-8") as f:
+            apparmor.validate(apparmor.PolicyFile.parse(f.read()))
+        print(f"{args.file}: accepted by apparmor_parser")
+    elif action == "install":
+        if args.file:
+            with open(args.file, encoding="utf-8") as f:
+                policy = apparmor.PolicyFile.parse(f.read())
+        else:
+            policy = apparmor.docker_default(args.name)
+            if args.ptrace:
+                policy = policy.with_ptrace_peers()
+        path = apparmor.install(policy, args.directory, load=not args.no_load)
+        name = policy.profiles[0].name
+        print(f"installed {path}" + ("" if args.no_load else " and loaded it"))
+        print(f"use it with: --security-opt {apparmor.security_opt(name)}")
+    elif action == "remove":
+        removed = apparmor.remove(args.name, args.directory)
+        print(f"removed {args.name}" if removed else f"no profile {args.name} in {args.directory}")
+    elif action == "status":
+        status = apparmor.status()
+        if args.json:
+            print(json.dumps(status.to_dict(), indent=2))
+        elif status.enabled:
+            print(f"AppArmor is enabled; {len(status.profiles)} profiles loaded")
+            for name, mode in status.profiles:
+                print(f"  {name} ({mode})")
+        else:
+            print(f"AppArmor is not enabled: {status.reason}")
+    elif action == "denials":
+        if args.file == "-":
+            records = apparmor.parse_denials(sys.stdin.read())
+        else:
+            from pathlib import Path
+
+            records = apparmor.parse_denials(Path(args.file))
+        for record in records:
+            print(json.dumps(record.to_dict()) if args.json else repr(record))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     parser = _parser()
@@ -159,7 +245,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command != "shell":
             parser.error("'--' is only for `pcvmfs shell IMAGE -- COMMAND...`")
         args.cmd = [*args.cmd, *trailing]
-    handlers = {"doctor": _doctor, "info": _info, "host-facts": _host_facts, "shell": _shell}
+    handlers = {
+        "doctor": _doctor,
+        "info": _info,
+        "host-facts": _host_facts,
+        "shell": _shell,
+        "apparmor": _apparmor,
+    }
     if args.command is None:
         parser.print_help()
         return 2

@@ -14,6 +14,7 @@ __all__ = [
     "ContainerError",
     "ExecTimeoutError",
     "ParseError",
+    "AppArmorError",
 ]
 
 
@@ -43,3 +44,8 @@ class ExecTimeoutError(DockerError, TimeoutError):
 
 class ParseError(PcvmfsError, ValueError):
     """A value given to pcvmfs is malformed (the message says which and why)."""
+
+
+class AppArmorError(PcvmfsError):
+    """apparmor_parser refused a policy (the message names the line), is
+    missing, or the kernel cannot load policy (the message says why)."""

@@ -11,9 +11,10 @@ pyo3::import_exception!(pcvmfs.errors, ImageError);
 pyo3::import_exception!(pcvmfs.errors, ContainerError);
 pyo3::import_exception!(pcvmfs.errors, ExecTimeoutError);
 pyo3::import_exception!(pcvmfs.errors, ParseError);
+pyo3::import_exception!(pcvmfs.errors, AppArmorError);
 
 /// The Python exception for an I/O error on `path`.
-fn os_error(source: &std::io::Error, message: String) -> PyErr {
+pub fn os_error(source: &std::io::Error, message: String) -> PyErr {
     match source.kind() {
         std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(message),
         std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(message),

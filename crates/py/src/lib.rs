@@ -4,6 +4,7 @@
 
 use pyo3::prelude::*;
 
+mod apparmor;
 mod engine;
 mod errors;
 mod host;
@@ -29,5 +30,17 @@ fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<report::PyReport>()?;
     m.add_function(wrap_pyfunction!(host::host_facts, m)?)?;
     m.add_function(wrap_pyfunction!(report::doctor, m)?)?;
+    m.add_class::<apparmor::PyPolicyFile>()?;
+    m.add_class::<apparmor::PyProfile>()?;
+    m.add_class::<apparmor::PyAppArmorStatus>()?;
+    m.add_class::<apparmor::PyDenial>()?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_docker_default, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_validate, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_status, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_confinement, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_install, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_remove, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_security_opt, m)?)?;
+    m.add_function(wrap_pyfunction!(apparmor::apparmor_parse_denials, m)?)?;
     Ok(())
 }
