@@ -15,6 +15,7 @@ pub mod engine_info;
 pub mod error;
 pub mod host;
 pub mod mount;
+pub mod probe;
 pub mod report;
 pub mod security;
 
@@ -27,5 +28,6 @@ pub use engine_info::{EngineInfo, SecurityOption};
 pub use error::Error;
 pub use host::{HostFacts, HostTree, HostTreeAt, LiveHost, SelinuxMode};
 pub use mount::VolumeMount;
+pub use probe::{ProbeReport, StepResult};
 pub use report::{Finding, Report, Status};
 pub use security::{Capability, SeccompSetting, SecurityOptions};

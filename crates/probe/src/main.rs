@@ -1,82 +1,50 @@
-//! `pcvmfs-probe`: run inside a container, it reports the security state of
-//! its own process (ids, capabilities, seccomp, `no_new_privs`) as one JSON
-//! document on standard output. The ptrace steps parrot needs come with the
-//! ptrace-readiness issue.
+//! `pcvmfs-probe`: copied into a container and run as the user parrot will
+//! run as, it does what parrot's tracer does (fork a child, seize it with
+//! parrot's options, interrupt it, read and write its memory both ways,
+//! follow a fork and an exec, kill and reap it) and reports each step's
+//! result with the facts that explain it, as one JSON document
+//! (`pcvmfs_core::probe::ProbeReport`). Every wait is bounded and the child
+//! never outlives the probe. Statically linked, it runs in any image.
+
+mod facts;
+mod restricted;
+mod tracer;
 
 use std::process::ExitCode;
 
-/// The `/proc/self/status` fields the probe reports, with their JSON names.
-const STATUS_FIELDS: &[(&str, &str)] = &[
-    ("Uid", "uid"),
-    ("Gid", "gid"),
-    ("CapEff", "cap_eff"),
-    ("CapBnd", "cap_bnd"),
-    ("NoNewPrivs", "no_new_privs"),
-    ("Seccomp", "seccomp_mode"),
-    ("Seccomp_filters", "seccomp_filters"),
-];
+use pcvmfs_core::probe::{PROBE_SCHEMA, ProbeReport};
 
-/// The reported fields of a `/proc/PID/status` text.
-fn identity(status: &str) -> serde_json::Map<String, serde_json::Value> {
-    let mut report = serde_json::Map::new();
-    for line in status.lines() {
-        let Some((key, value)) = line.split_once(':') else {
-            continue;
-        };
-        if let Some((_, name)) = STATUS_FIELDS.iter().find(|(k, _)| *k == key) {
-            // Uid and Gid list real, effective, saved and filesystem ids;
-            // the effective one is what decides.
-            let index = if key == "Uid" || key == "Gid" { 1 } else { 0 };
-            let value = value.split_whitespace().nth(index).unwrap_or("");
-            report.insert(name.to_string(), value.into());
-        }
-    }
-    report
-}
+/// The argument that makes the probe the exec target of its own child.
+pub const EXEC_TARGET: &str = "--exec-target";
 
 fn main() -> ExitCode {
-    match std::fs::read_to_string("/proc/self/status") {
-        Ok(status) => {
-            println!("{}", serde_json::Value::Object(identity(&status)));
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some(EXEC_TARGET) {
+        // The traced child's exec lands here; it only has to exit.
+        return ExitCode::SUCCESS;
+    }
+    if args.get(1).map(String::as_str) == Some("--help") {
+        println!("usage: pcvmfs-probe\n\nTries what parrot_run's tracer does and prints a JSON report.");
+        return ExitCode::SUCCESS;
+    }
+    let identity = facts::identity();
+    let root = identity.uid == 0;
+    let report = ProbeReport {
+        schema: PROBE_SCHEMA,
+        identity,
+        kernel: facts::kernel(),
+        image: facts::image(),
+        steps: tracer::run(),
+        restricted: if root { restricted::run() } else { Vec::new() },
+    };
+    match serde_json::to_string(&report) {
+        Ok(json) => {
+            println!("{json}");
             ExitCode::SUCCESS
         }
         Err(err) => {
-            eprintln!("pcvmfs-probe: cannot read /proc/self/status: {err}");
+            eprintln!("pcvmfs-probe: cannot write the report: {err}");
             ExitCode::FAILURE
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_effective_ids_and_security_fields_are_reported() {
-        let status = "Name:\tsh\nUid:\t1000\t1001\t1002\t1003\nGid:\t50\t51\t52\t53\n\
-                      CapEff:\t0000000000000000\nCapBnd:\t00000000a80425fb\nNoNewPrivs:\t1\n\
-                      Seccomp:\t2\nSeccomp_filters:\t1\nbroken line\n";
-        let report = identity(status);
-        assert_eq!(report["uid"], "1001");
-        assert_eq!(report["gid"], "51");
-        assert_eq!(report["cap_bnd"], "00000000a80425fb");
-        assert_eq!(report["no_new_privs"], "1");
-        assert_eq!(report["seccomp_mode"], "2");
-        assert_eq!(report["seccomp_filters"], "1");
-        assert!(!report.contains_key("name"));
-    }
-
-    #[test]
-    fn this_process_is_reported() {
-        let status = std::fs::read_to_string("/proc/self/status").unwrap();
-        let report = identity(&status);
-        // SAFETY: geteuid has no preconditions.
-        let euid = unsafe { libc_geteuid() };
-        assert_eq!(report["uid"], euid.to_string());
-    }
-
-    unsafe extern "C" {
-        #[link_name = "geteuid"]
-        fn libc_geteuid() -> u32;
     }
 }
