@@ -7,5 +7,6 @@ set -euo pipefail
 
 ensure_rust
 ensure_venv
+build_probe
 install_pcvmfs --release
 exec "$VENV/bin/pcvmfs" doctor "$@"

@@ -9,6 +9,7 @@ ensure_rust
 apt_install busybox-static apparmor
 ensure_docker
 ensure_venv "pytest>=7" "tqdm>=4.60" "mypy>=1.18"
+build_probe
 install_pcvmfs
 
 cd "$ROOT"

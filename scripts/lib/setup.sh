@@ -86,3 +86,12 @@ ensure_docker() {
     done
     die "dockerd did not answer within 60 seconds (see /var/log/pcvmfs-dockerd.log or journalctl -u docker)"
 }
+
+# Builds the statically linked probe and puts it where the Python package
+# and the Rust tests find it (python/pcvmfs/bin/pcvmfs-probe, PCVMFS_PROBE).
+build_probe() {
+    (cd "$ROOT" && RUSTFLAGS="-C target-feature=+crt-static" \
+        cargo build -q --release --locked -p pcvmfs-probe --target x86_64-unknown-linux-gnu)
+    install -D -m 0755 "$ROOT/target/x86_64-unknown-linux-gnu/release/pcvmfs-probe" "$ROOT/python/pcvmfs/bin/pcvmfs-probe"
+    export PCVMFS_PROBE="$ROOT/python/pcvmfs/bin/pcvmfs-probe"
+}

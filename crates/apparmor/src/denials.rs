@@ -24,8 +24,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead};
+use std::sync::LazyLock;
 
+use memchr::memmem;
 use serde::{Serialize, Serializer};
 
 /// What kind of record the kernel wrote: the value of `apparmor="..."`.
@@ -189,16 +191,10 @@ impl Denial {
 /// it holds none. Never fails: a line that is not a well-formed record is
 /// simply not one.
 pub fn parse_line(line: &str) -> Option<Denial> {
-    // Most lines of a log are not AppArmor records; one fast scan rejects
-    // them before any parsing. The needle also matches journald's JSON,
-    // where the quote after `=` is escaped.
-    if !line.contains(RECORD_KEY) {
+    if !may_hold_record(line.as_bytes()) {
         return None;
     }
-    if line.trim_start().starts_with('{') {
-        return parse_journal_json(line);
-    }
-    parse_text(line)
+    parse_candidate(line)
 }
 
 /// Reads every AppArmor record of a log held in memory, in order; other
@@ -208,24 +204,60 @@ pub fn parse_denials(text: &str) -> Vec<Denial> {
     text.lines().filter_map(parse_line).collect()
 }
 
+/// Whether a line holds [`RECORD_KEY`]. Most lines of a log are not
+/// AppArmor records, and one SIMD scan of the raw bytes rejects them
+/// before they are even checked for UTF-8.
+fn may_hold_record(line: &[u8]) -> bool {
+    static RECORD_KEY_FINDER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(RECORD_KEY));
+    RECORD_KEY_FINDER.find(line).is_some()
+}
+
+/// The record of a line that holds [`RECORD_KEY`].
+fn parse_candidate(line: &str) -> Option<Denial> {
+    if line.trim_start().starts_with('{') {
+        parse_journal_json(line)
+    } else {
+        parse_text(line)
+    }
+}
+
+/// The record of one raw line read from a log.
+fn parse_line_bytes(line: &[u8]) -> Option<Denial> {
+    if !may_hold_record(line) {
+        return None;
+    }
+    // Checking alone is faster than converting, and logs are nearly
+    // always valid UTF-8.
+    match std::str::from_utf8(line) {
+        Ok(text) => parse_candidate(text),
+        Err(_) => parse_candidate(&String::from_utf8_lossy(line)),
+    }
+}
+
 /// The longest line [`DenialReader::new`] reads; longer lines are skipped,
 /// and no more than this much of one is held in memory. The kernel's audit
 /// records are at most 8970 bytes, so only garbage is ever this long.
 pub const DEFAULT_MAX_LINE_LEN: usize = 16 * 1024 * 1024;
 
-/// A line buffer that grew past this is given back after its line, so one
-/// long line does not keep its memory for the rest of the log.
+/// A carry-over buffer that grew past this is given back after its line,
+/// so one long line does not keep its memory for the rest of the log.
 const KEPT_BUFFER_CAPACITY: usize = 64 * 1024;
 
 /// The AppArmor records of a log read line by line from `R`, in constant
-/// memory: one line buffer is reused for every line, and a line longer
-/// than the limit is skipped in pieces once the limit is reached. Bytes that are
-/// not UTF-8 are read as U+FFFD. Iterating yields each record, or the read
-/// error that ended the stream.
+/// memory. Lines are parsed where they lie in the reader's buffer; only a
+/// line that straddles two fills of that buffer is copied, into one
+/// carry-over buffer reused for every such line. A line longer than the
+/// limit is skipped once the limit is reached. Bytes that are not UTF-8
+/// are read as U+FFFD. Iterating yields each record, or the read error
+/// that ended the stream.
 #[derive(Debug)]
 pub struct DenialReader<R> {
     reader: R,
+    /// The start of a line whose end is not in the reader's buffer yet.
     line: Vec<u8>,
+    /// Whether the line being read is over the limit and being skipped.
+    skipping: bool,
     max_line_len: usize,
     lines_read: u64,
     lines_too_long: u64,
@@ -246,6 +278,7 @@ impl<R: BufRead> DenialReader<R> {
         DenialReader {
             reader,
             line: Vec::new(),
+            skipping: false,
             max_line_len,
             lines_read: 0,
             lines_too_long: 0,
@@ -265,53 +298,102 @@ impl<R: BufRead> DenialReader<R> {
         self.lines_too_long
     }
 
-    /// The underlying reader, positioned after the last line read.
+    /// The underlying reader, positioned after the last line read (or in
+    /// the middle of a line, if the last read failed).
     pub fn into_inner(self) -> R {
         self.reader
     }
 
-    /// Reads the next line into the line buffer, without its line break.
-    /// `Ok(false)` at the end of the input; a line over the limit leaves
-    /// the buffer empty and is counted as too long.
-    fn read_next_line(&mut self) -> io::Result<bool> {
-        self.line.clear();
-        self.line.shrink_to(KEPT_BUFFER_CAPACITY);
-        // One byte over the limit tells a line of exactly the limit, whose
-        // line break is that byte, from a longer one.
-        let limit = (self.max_line_len as u64).saturating_add(1);
-        let read = read_line_within(&mut self.reader, limit, &mut self.line)?;
-        if read == 0 {
-            return Ok(false);
-        }
-        self.lines_read += 1;
-        if self.line.last() == Some(&b'\n') {
-            self.line.pop();
-            // Like `str::lines`: `\r\n` ends a line, a lone `\r` does not.
-            if self.line.last() == Some(&b'\r') {
-                self.line.pop();
+    /// Reads lines until one holds a record; `None` at the end of the
+    /// input.
+    fn read_record(&mut self) -> io::Result<Option<Denial>> {
+        loop {
+            let buffer = match self.reader.fill_buf() {
+                Ok(buffer) => buffer,
+                Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+                Err(error) => return Err(error),
+            };
+            if buffer.is_empty() {
+                // The end: what was carried over is a last line without a
+                // line break.
+                if self.skipping {
+                    self.skipping = false;
+                    self.lines_read += 1;
+                } else if self.line.len() > self.max_line_len {
+                    self.lines_read += 1;
+                    self.lines_too_long += 1;
+                    self.give_back_line();
+                } else if !self.line.is_empty() {
+                    self.lines_read += 1;
+                    let denial = parse_line_bytes(&self.line);
+                    self.give_back_line();
+                    if denial.is_some() {
+                        return Ok(denial);
+                    }
+                }
+                return Ok(None);
             }
-        } else if read as u64 >= limit {
-            self.lines_too_long += 1;
-            self.skip_rest_of_line()?;
+            let Some(end) = memchr::memchr(b'\n', buffer) else {
+                // No line break in the buffer: carry it over to the next
+                // fill, or drop it if the line is already too long.
+                let taken = buffer.len();
+                if !self.skipping {
+                    // One byte of slack for the `\r` of a `\r\n` that
+                    // the next fill may complete.
+                    if self.line.len() + taken > self.max_line_len.saturating_add(1) {
+                        self.start_skipping();
+                    } else {
+                        self.line.extend_from_slice(buffer);
+                    }
+                }
+                self.reader.consume(taken);
+                continue;
+            };
+            self.lines_read += 1;
+            let before_break = if end > 0 {
+                buffer.get(end - 1)
+            } else {
+                self.line.last()
+            };
+            let length = self.line.len() + end - usize::from(before_break == Some(&b'\r'));
+            let denial = if self.skipping {
+                self.skipping = false;
+                None
+            } else if length > self.max_line_len {
+                self.lines_too_long += 1;
+                self.give_back_line();
+                None
+            } else if self.line.is_empty() {
+                parse_line_bytes(without_carriage_return(&buffer[..end]))
+            } else {
+                self.line.extend_from_slice(&buffer[..end]);
+                let denial = parse_line_bytes(without_carriage_return(&self.line));
+                self.give_back_line();
+                denial
+            };
+            self.reader.consume(end + 1);
+            if denial.is_some() {
+                return Ok(denial);
+            }
         }
-        Ok(true)
     }
 
-    /// Consumes input up to and including the next line break, in pieces
-    /// of the line buffer's kept size, and leaves the buffer empty.
-    fn skip_rest_of_line(&mut self) -> io::Result<()> {
-        loop {
-            let read = read_line_within(
-                &mut self.reader,
-                KEPT_BUFFER_CAPACITY as u64,
-                &mut self.line,
-            )?;
-            if read == 0 || self.line.last() == Some(&b'\n') {
-                self.line.clear();
-                return Ok(());
-            }
-        }
+    fn start_skipping(&mut self) {
+        self.skipping = true;
+        self.lines_too_long += 1;
+        self.give_back_line();
     }
+
+    fn give_back_line(&mut self) {
+        self.line.clear();
+        self.line.shrink_to(KEPT_BUFFER_CAPACITY);
+    }
+}
+
+/// A line without the `\r` of a `\r\n` line break, as `str::lines` reads
+/// it.
+fn without_carriage_return(line: &[u8]) -> &[u8] {
+    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 impl<R: BufRead> Iterator for DenialReader<R> {
@@ -321,48 +403,21 @@ impl<R: BufRead> Iterator for DenialReader<R> {
         if self.failed {
             return None;
         }
-        loop {
-            match self.read_next_line() {
-                Ok(false) => return None,
-                Ok(true) => {
-                    if let Some(denial) = parse_line(&String::from_utf8_lossy(&self.line)) {
-                        return Some(Ok(denial));
-                    }
-                }
-                Err(error) => {
-                    // A reader that failed once may fail forever; ending
-                    // the stream keeps `collect` and `for` loops finite.
-                    self.failed = true;
-                    return Some(Err(error));
-                }
+        match self.read_record() {
+            Ok(denial) => denial.map(Ok),
+            Err(error) => {
+                // A reader that failed once may fail forever; ending the
+                // stream keeps `collect` and `for` loops finite.
+                self.failed = true;
+                Some(Err(error))
             }
         }
     }
 }
 
-/// Replaces `line` with the input up to and including the next line
-/// break, reading at most `limit` bytes; the count read, 0 at the end of
-/// the input.
-fn read_line_within<R: BufRead>(
-    reader: &mut R,
-    limit: u64,
-    line: &mut Vec<u8>,
-) -> io::Result<usize> {
-    line.clear();
-    loop {
-        // `read_until` keeps in `line` what it read before an
-        // interruption, so a retry goes on with the same line.
-        let already = line.len() as u64;
-        match (&mut *reader).take(limit - already).read_until(b'\n', line) {
-            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
-            Ok(_) => return Ok(line.len()),
-        }
-    }
-}
-
 /// What every record contains (its first field), in plain text and in
-/// JSON alike (`apparmor="` or `apparmor=\"`).
+/// JSON alike (`apparmor="` or `apparmor=\"`), and what few other lines
+/// do.
 const RECORD_KEY: &str = "apparmor=";
 
 /// The start of a record in plain text: the kernel always quotes the kind,
@@ -399,7 +454,9 @@ const HEX_ENCODED_KEYS: [&str; 16] = [
 /// starts a word, with the fields after it.
 fn parse_text(line: &str) -> Option<Denial> {
     let bytes = line.as_bytes();
-    line.match_indices(RECORD_START).find_map(|(start, _)| {
+    static RECORD_START_FINDER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(RECORD_START));
+    RECORD_START_FINDER.find_iter(bytes).find_map(|start| {
         let before = start.checked_sub(1).map(|i| bytes[i]);
         let in_user_message = before == Some(b'\'');
         if !(before.is_none() || in_user_message || before.is_some_and(is_separator)) {
@@ -510,9 +567,12 @@ fn parse_id(value: &str, minus_one_is_max: bool) -> Option<u32> {
 
 /// The first `audit(SECONDS.MILLIS:SERIAL)` stamp in `prefix`.
 fn find_stamp(prefix: &str) -> Option<AuditStamp> {
-    prefix
-        .match_indices("audit(")
-        .find_map(|(at, needle)| parse_stamp(&prefix[at + needle.len()..]))
+    const STAMP_START: &str = "audit(";
+    static STAMP_START_FINDER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(STAMP_START));
+    STAMP_START_FINDER
+        .find_iter(prefix.as_bytes())
+        .find_map(|at| parse_stamp(&prefix[at + STAMP_START.len()..]))
 }
 
 /// Parses `SECONDS.MILLIS:SERIAL)`, the kernel's `%llu.%03lu:%u)`.
@@ -680,6 +740,8 @@ impl<'a> Iterator for Fields<'a> {
 
 #[cfg(test)]
 mod tests {
+    use std::io::{BufReader, Read};
+
     use super::*;
 
     fn fields(text: &str) -> Vec<(&str, &str, bool)> {
@@ -786,6 +848,32 @@ mod tests {
     }
 
     #[test]
+    fn lines_straddling_the_reader_buffer_are_carried_over() {
+        let log = "noise\r\napparmor=\"DENIED\" pid=1 comm=2F62696E\r\n\napparmor=\"AUDIT\" pid=22";
+        for capacity in 1..=log.len() + 1 {
+            let reader = DenialReader::new(BufReader::with_capacity(capacity, log.as_bytes()));
+            let found: Vec<(RecordKind, Option<u32>, Option<String>)> = reader
+                .map(|d| d.map(|d| (d.kind, d.pid, d.comm)).unwrap())
+                .collect();
+            assert_eq!(
+                found,
+                [
+                    (RecordKind::Denied, Some(1), Some("/bin".to_string())),
+                    (RecordKind::Audit, Some(22), None)
+                ],
+                "buffer of {capacity} bytes"
+            );
+        }
+        for capacity in 1..=8 {
+            let input = BufReader::with_capacity(capacity, log.as_bytes());
+            let mut reader = DenialReader::with_max_line_len(input, 30);
+            assert_eq!(reader.by_ref().count(), 1, "buffer of {capacity} bytes");
+            assert_eq!((reader.lines_read(), reader.lines_too_long()), (4, 1));
+            assert!(reader.line.capacity() <= 64);
+        }
+    }
+
+    #[test]
     fn a_failing_reader_ends_the_stream() {
         struct Broken;
         impl Read for Broken {
@@ -793,7 +881,7 @@ mod tests {
                 Err(io::Error::other("disk on fire"))
             }
         }
-        let mut reader = DenialReader::new(io::BufReader::new(Broken));
+        let mut reader = DenialReader::new(BufReader::new(Broken));
         assert!(reader.next().unwrap().is_err());
         assert!(reader.next().is_none());
     }

@@ -552,15 +552,47 @@ proptest! {
     }
 
     #[test]
-    fn arbitrary_bytes_never_panic_the_reader(
-        bytes in proptest::collection::vec(any::<u8>(), 0..400),
+    fn the_reader_agrees_with_the_text_parser_on_any_bytes(
+        bytes in prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..400),
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(&b"apparmor=\"DENIED\" "[..]),
+                    Just(&b"pid=7 "[..]),
+                    Just(&b"comm=41 "[..]),
+                    Just(&b"\r"[..]),
+                    Just(&b"\n"[..]),
+                    Just(&b"\xff"[..]),
+                    Just(&b"\xe2\x82"[..]),
+                    Just(&b" "[..]),
+                ],
+                0..40,
+            )
+            .prop_map(|pieces| pieces.concat()),
+        ],
+        capacity in 1usize..64,
         max in 0usize..64,
     ) {
-        for denial in DenialReader::with_max_line_len(&bytes[..], max) {
-            prop_assert!(denial.is_ok());
-        }
-        let all: Vec<Denial> = DenialReader::new(&bytes[..]).map(Result::unwrap).collect();
-        prop_assert_eq!(all, parse_denials(&String::from_utf8_lossy(&bytes)));
+        let limited = DenialReader::with_max_line_len(BufReader::with_capacity(capacity, &bytes[..]), max);
+        let limited: Vec<Denial> = limited.map(Result::unwrap).collect();
+        let all: Vec<Denial> = DenialReader::new(BufReader::with_capacity(capacity, &bytes[..]))
+            .map(Result::unwrap)
+            .collect();
+        let text = String::from_utf8_lossy(&bytes);
+        prop_assert_eq!(&all, &parse_denials(&text));
+        // A limit only drops records: those of the lines within it, in
+        // bytes as read (a byte that is not UTF-8 becomes three).
+        let mut pieces: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+        let last = pieces.pop().filter(|piece| !piece.is_empty());
+        let within: Vec<Denial> = pieces
+            .into_iter()
+            .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+            .chain(last)
+            .filter(|line| line.len() <= max)
+            .filter_map(|line| parse_line(&String::from_utf8_lossy(line)))
+            .collect();
+        prop_assert!(limited.len() <= all.len());
+        prop_assert_eq!(limited.len(), within.len());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! implements ([`ContainerRuntime`], [`ImageBuilder`]).
 
 pub mod container;
+pub mod diagnosis;
 pub mod dns;
 pub mod doctor;
 pub mod engine;
@@ -18,6 +19,7 @@ pub mod mount;
 pub mod probe;
 pub mod report;
 pub mod security;
+pub mod selinux;
 
 pub use container::{
     AppliedSeccomp, AppliedSecurity, ContainerSpec, ExecOutput, ExecSpec, MANAGED_LABEL,

@@ -25,7 +25,8 @@ pub const TRACE_STEPS: &[&str] = &[
 
 /// Syscalls that Docker's default seccomp profile refuses, tried by the
 /// probe when it runs as root to show that a profile still refuses them.
-pub const RESTRICTED_SYSCALLS: &[&str] = &["unshare", "mount", "keyctl", "add_key", "bpf", "kexec_load"];
+pub const RESTRICTED_SYSCALLS: &[&str] =
+    &["unshare", "mount", "keyctl", "add_key", "bpf", "kexec_load"];
 
 /// The result of one step.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,13 +119,17 @@ pub struct ProbeReport {
 impl ProbeReport {
     /// Reads a report, refusing another schema version.
     pub fn from_json(text: &str) -> Result<ProbeReport, Error> {
-        let report: ProbeReport = serde_json::from_str(text)
-            .map_err(|e| Error::parse("probe report", text, format!("is not a probe report: {e}")))?;
+        let report: ProbeReport = serde_json::from_str(text).map_err(|e| {
+            Error::parse("probe report", text, format!("is not a probe report: {e}"))
+        })?;
         if report.schema != PROBE_SCHEMA {
             return Err(Error::parse(
                 "probe report",
                 text,
-                format!("has schema {}; this pcvmfs reads schema {PROBE_SCHEMA}", report.schema),
+                format!(
+                    "has schema {}; this pcvmfs reads schema {PROBE_SCHEMA}",
+                    report.schema
+                ),
             ));
         }
         Ok(report)
@@ -132,7 +137,10 @@ impl ProbeReport {
 
     /// The step with this name.
     pub fn step(&self, name: &str) -> Option<&StepResult> {
-        self.steps.iter().chain(&self.restricted).find(|s| s.step == name)
+        self.steps
+            .iter()
+            .chain(&self.restricted)
+            .find(|s| s.step == name)
     }
 
     /// Whether every tracer step worked: parrot can trace here.
@@ -164,11 +172,24 @@ mod tests {
                 lsm_label: None,
                 apparmor_label: None,
             },
-            kernel: ProbeKernel { release: "6.1.0".into(), yama_ptrace_scope: Some(1) },
-            image: ProbeImage { glibc_version: None, libc_path: None, parrot: None },
+            kernel: ProbeKernel {
+                release: "6.1.0".into(),
+                yama_ptrace_scope: Some(1),
+            },
+            image: ProbeImage {
+                glibc_version: None,
+                libc_path: None,
+                parrot: None,
+            },
             steps: TRACE_STEPS
                 .iter()
-                .map(|s| StepResult { step: s.to_string(), ok: true, errno: None, error: None, skipped: false })
+                .map(|s| StepResult {
+                    step: s.to_string(),
+                    ok: true,
+                    errno: None,
+                    error: None,
+                    skipped: false,
+                })
                 .collect(),
             restricted: Vec::new(),
         }
@@ -181,7 +202,12 @@ mod tests {
         assert_eq!(ProbeReport::from_json(&text).unwrap(), report);
         assert!(report.ptrace_works());
         let other = text.replace("\"schema\":1", "\"schema\":2");
-        assert!(ProbeReport::from_json(&other).unwrap_err().to_string().contains("schema 2"));
+        assert!(
+            ProbeReport::from_json(&other)
+                .unwrap_err()
+                .to_string()
+                .contains("schema 2")
+        );
         assert!(ProbeReport::from_json("not json").is_err());
         let mut failing = report;
         failing.steps[3].ok = false;

@@ -183,6 +183,10 @@ pub struct SecurityOptions {
     /// Whether the container's processes may not gain privileges
     /// (`no-new-privileges`).
     pub no_new_privileges: bool,
+    /// The SELinux label option (`type:container_t`, `disable`, ...);
+    /// `None` keeps the engine's labelling.
+    #[serde(default)]
+    pub selinux_label: Option<String>,
 }
 
 impl SecurityOptions {
@@ -226,7 +230,71 @@ impl SecurityOptions {
         if self.no_new_privileges {
             opts.push("no-new-privileges".to_string());
         }
+        if let Some(label) = &self.selinux_label {
+            check_selinux_label(label)?;
+            opts.push(format!("label={label}"));
+        }
         Ok(opts)
+    }
+}
+
+impl SecurityOptions {
+    /// The `docker run` flags that ask for these options, as separate
+    /// arguments (`--cap-add`, `SYS_PTRACE`, ...); a seccomp profile is
+    /// given by its path, as the Docker CLI takes it.
+    pub fn docker_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        let mut opt = |value: String| {
+            flags.push("--security-opt".to_string());
+            flags.push(value);
+        };
+        match &self.seccomp {
+            None => {}
+            Some(SeccompSetting::Unconfined) => opt("seccomp=unconfined".into()),
+            Some(SeccompSetting::Profile(path)) => opt(format!("seccomp={}", path.display())),
+        }
+        if let Some(name) = &self.apparmor {
+            opt(format!("apparmor={name}"));
+        }
+        if self.no_new_privileges {
+            opt("no-new-privileges".into());
+        }
+        if let Some(label) = &self.selinux_label {
+            opt(format!("label={label}"));
+        }
+        for cap in &self.cap_add {
+            flags.push("--cap-add".into());
+            flags.push(cap.as_str().trim_start_matches("CAP_").to_string());
+        }
+        for cap in &self.cap_drop {
+            flags.push("--cap-drop".into());
+            flags.push(cap.as_str().trim_start_matches("CAP_").to_string());
+        }
+        flags
+    }
+}
+
+/// Checks an SELinux label option: `disable`, `nested`, or `user:`,
+/// `role:`, `type:`, `level:`, `filetype:` followed by a value.
+pub fn check_selinux_label(label: &str) -> Result<(), Error> {
+    let ok = match label.split_once(':') {
+        None => matches!(label, "disable" | "nested"),
+        Some((key, value)) => {
+            matches!(key, "user" | "role" | "type" | "level" | "filetype")
+                && !value.is_empty()
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | ',' | '-'))
+        }
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::parse(
+            "SELinux label option",
+            label,
+            "expected disable, nested, or user:/role:/type:/level:/filetype: and a value",
+        ))
     }
 }
 
@@ -378,6 +446,38 @@ mod tests {
             unconfined.engine_security_opts().unwrap(),
             ["seccomp=unconfined"]
         );
+    }
+
+    #[test]
+    fn docker_flags_are_what_the_cli_takes() {
+        let opts = SecurityOptions {
+            seccomp: Some(SeccompSetting::Profile("/etc/pcvmfs/parrot.json".into())),
+            cap_add: vec!["SYS_PTRACE".parse().unwrap()],
+            cap_drop: vec!["ALL".parse().unwrap()],
+            no_new_privileges: true,
+            selinux_label: Some("disable".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            opts.docker_flags(),
+            [
+                "--security-opt",
+                "seccomp=/etc/pcvmfs/parrot.json",
+                "--security-opt",
+                "no-new-privileges",
+                "--security-opt",
+                "label=disable",
+                "--cap-add",
+                "SYS_PTRACE",
+                "--cap-drop",
+                "ALL"
+            ]
+        );
+        assert!(SecurityOptions::default().docker_flags().is_empty());
+        assert!(check_selinux_label("type:spc_t").is_ok());
+        for bad in ["", "type:", "foo:bar", "disable x", "type:a b"] {
+            assert!(check_selinux_label(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -19,6 +19,8 @@ pub mod doctor;
 pub mod error;
 pub mod exec;
 pub mod images;
+pub mod readiness;
+pub mod seccomp;
 pub mod shell;
 pub mod system;
 

@@ -9,13 +9,18 @@ use pcvmfs_core::probe::{ProbeIdentity, ProbeImage, ProbeKernel, ProbeParrot};
 fn read_trimmed(path: &str) -> Option<String> {
     std::fs::read_to_string(path)
         .ok()
-        .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\0').to_string())
+        .map(|s| {
+            s.trim_matches(|c: char| c.is_whitespace() || c == '\0')
+                .to_string()
+        })
         .filter(|s| !s.is_empty())
 }
 
 /// A field of `/proc/self/status`; for `Uid` and `Gid` the effective id.
 fn status_field<'a>(status: &'a str, key: &str) -> Option<&'a str> {
-    let value = status.lines().find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))?;
+    let value = status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))?;
     let index = usize::from(key == "Uid" || key == "Gid");
     value.split_whitespace().nth(index)
 }
@@ -43,7 +48,8 @@ pub fn identity() -> ProbeIdentity {
 pub fn kernel() -> ProbeKernel {
     ProbeKernel {
         release: read_trimmed("/proc/sys/kernel/osrelease").unwrap_or_else(|| "unknown".into()),
-        yama_ptrace_scope: read_trimmed("/proc/sys/kernel/yama/ptrace_scope").and_then(|s| s.parse().ok()),
+        yama_ptrace_scope: read_trimmed("/proc/sys/kernel/yama/ptrace_scope")
+            .and_then(|s| s.parse().ok()),
     }
 }
 
@@ -167,7 +173,8 @@ mod tests {
 
     #[test]
     fn glibc_versions_come_from_the_banner_or_the_symbol_versions() {
-        let banner = b"\x00GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36.\n";
+        let banner =
+            b"\x00GNU C Library (Debian GLIBC 2.36-9+deb12u4) stable release version 2.36.\n";
         assert_eq!(glibc_version(banner).as_deref(), Some("2.36"));
         let symbols = b"GLIBC_2.2.5\x00GLIBC_2.17\x00GLIBC_2.34\x00GLIBC_PRIVATE\x00GLIBC_2.4";
         assert_eq!(glibc_version(symbols).as_deref(), Some("2.34"));
@@ -176,7 +183,11 @@ mod tests {
 
     #[test]
     fn this_machines_libc_has_a_version() {
-        let path = LIBC_DIRS.iter().map(|d| Path::new(d).join("libc.so.6")).find(|p| p.exists()).unwrap();
+        let path = LIBC_DIRS
+            .iter()
+            .map(|d| Path::new(d).join("libc.so.6"))
+            .find(|p| p.exists())
+            .unwrap();
         let version = glibc_version(&std::fs::read(path).unwrap()).unwrap();
         assert!(version.starts_with("2."), "{version}");
     }

@@ -17,21 +17,51 @@ fn attempt(name: &str) -> i32 {
             "unshare" => libc::unshare(libc::CLONE_NEWNS) as libc::c_long,
             // A file system type that does not exist: if the call is let
             // through it fails with ENODEV and mounts nothing.
-            "mount" => libc::mount(c"none".as_ptr(), c"/".as_ptr(), c"pcvmfs-no-such-fs".as_ptr(), libc::MS_RDONLY, std::ptr::null()) as libc::c_long,
-            "keyctl" => libc::syscall(libc::SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3 /* session */, 0),
+            "mount" => libc::mount(
+                c"none".as_ptr(),
+                c"/".as_ptr(),
+                c"pcvmfs-no-such-fs".as_ptr(),
+                libc::MS_RDONLY,
+                std::ptr::null(),
+            ) as libc::c_long,
+            "keyctl" => libc::syscall(
+                libc::SYS_keyctl,
+                0,  /* KEYCTL_GET_KEYRING_ID */
+                -3, /* session */
+                0,
+            ),
             // Keyring 0 does not exist: a call let through fails with EINVAL.
-            "add_key" => libc::syscall(libc::SYS_add_key, c"user".as_ptr(), c"pcvmfs-probe".as_ptr(), std::ptr::null::<u8>(), 0, 0),
-            "bpf" => libc::syscall(libc::SYS_bpf, 0 /* BPF_MAP_CREATE */, std::ptr::null::<u8>(), 0),
+            "add_key" => libc::syscall(
+                libc::SYS_add_key,
+                c"user".as_ptr(),
+                c"pcvmfs-probe".as_ptr(),
+                std::ptr::null::<u8>(),
+                0,
+                0,
+            ),
+            "bpf" => libc::syscall(
+                libc::SYS_bpf,
+                0, /* BPF_MAP_CREATE */
+                std::ptr::null::<u8>(),
+                0,
+            ),
             "kexec_load" => libc::syscall(libc::SYS_kexec_load, 0, 0, std::ptr::null::<u8>(), 0),
             _ => return libc::ENOSYS,
         }
     };
-    if rc == -1 { std::io::Error::last_os_error().raw_os_error().unwrap_or(0) } else { 0 }
+    if rc == -1 {
+        std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+    } else {
+        0
+    }
 }
 
 /// Tries each restricted syscall in a child of its own.
 pub fn run() -> Vec<StepResult> {
-    RESTRICTED_SYSCALLS.iter().map(|name| try_in_child(name)).collect()
+    RESTRICTED_SYSCALLS
+        .iter()
+        .map(|name| try_in_child(name))
+        .collect()
 }
 
 fn try_in_child(name: &str) -> StepResult {

@@ -123,7 +123,11 @@ impl Tracees {
             unsafe { libc::kill(pid, libc::SIGKILL) };
             loop {
                 match wait_for(pid, libc::__WALL, WAIT_LIMIT) {
-                    Waited::Status(_, status) if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) => break,
+                    Waited::Status(_, status)
+                        if libc::WIFEXITED(status) || libc::WIFSIGNALED(status) =>
+                    {
+                        break;
+                    }
                     Waited::Status(..) => continue,
                     Waited::Failed(e) if e == libc::ECHILD => break,
                     _ => {
@@ -173,7 +177,14 @@ fn marker_address() -> usize {
 fn ptrace(request: libc::c_uint, pid: libc::pid_t, addr: usize, data: usize) -> libc::c_long {
     // SAFETY: ptrace on our own child with plain integer arguments; the
     // kernel checks every address.
-    unsafe { libc::ptrace(request, pid, addr as *mut libc::c_void, data as *mut libc::c_void) }
+    unsafe {
+        libc::ptrace(
+            request,
+            pid,
+            addr as *mut libc::c_void,
+            data as *mut libc::c_void,
+        )
+    }
 }
 
 fn process_vm(pid: libc::pid_t, write: bool, buf: &mut [u8; 16]) -> Result<(), i32> {
@@ -218,7 +229,9 @@ fn word_of(bytes: &[u8]) -> u64 {
 
 /// Takes every step and returns their results.
 pub fn run() -> Vec<StepResult> {
-    let mut steps = Steps { results: Vec::new() };
+    let mut steps = Steps {
+        results: Vec::new(),
+    };
     // SAFETY: the child runs only async-signal-safe code before exec.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
@@ -232,7 +245,11 @@ pub fn run() -> Vec<StepResult> {
     match wait_for(pid, libc::WUNTRACED, WAIT_LIMIT) {
         Waited::Status(_, s) if libc::WIFSTOPPED(s) => steps.ok("fork"),
         other => {
-            steps.fail("fork", None, format!("the child did not stop itself: {other:?}"));
+            steps.fail(
+                "fork",
+                None,
+                format!("the child did not stop itself: {other:?}"),
+            );
             return steps.finish();
         }
     }
@@ -248,7 +265,11 @@ pub fn run() -> Vec<StepResult> {
     match wait_for(pid, libc::__WALL, WAIT_LIMIT) {
         Waited::Status(_, s) if libc::WIFSTOPPED(s) => steps.ok("interrupt"),
         other => {
-            steps.fail("interrupt", None, format!("no stop after PTRACE_INTERRUPT: {other:?}"));
+            steps.fail(
+                "interrupt",
+                None,
+                format!("no stop after PTRACE_INTERRUPT: {other:?}"),
+            );
             return steps.finish();
         }
     }
@@ -257,7 +278,11 @@ pub fn run() -> Vec<StepResult> {
     if tracees.kill_and_reap() {
         steps.ok("kill_and_reap");
     } else {
-        steps.fail("kill_and_reap", None, "a traced process was not reaped in time");
+        steps.fail(
+            "kill_and_reap",
+            None,
+            "a traced process was not reaped in time",
+        );
     }
     steps.finish()
 }
@@ -268,7 +293,11 @@ fn memory_steps(steps: &mut Steps, pid: libc::pid_t) {
     let mut buf = [0u8; 16];
     match process_vm(pid, false, &mut buf) {
         Ok(()) if buf == original => steps.ok("process_vm_readv"),
-        Ok(()) => steps.fail("process_vm_readv", None, "read other bytes than the child holds"),
+        Ok(()) => steps.fail(
+            "process_vm_readv",
+            None,
+            "read other bytes than the child holds",
+        ),
         Err(e) => steps.fail_errno("process_vm_readv", e),
     }
     let mut written = WRITTEN;
@@ -282,7 +311,11 @@ fn memory_steps(steps: &mut Steps, pid: libc::pid_t) {
             false
         }
     };
-    let expected = if vm_written { word_of(&WRITTEN) } else { word_of(&original) };
+    let expected = if vm_written {
+        word_of(&WRITTEN)
+    } else {
+        word_of(&original)
+    };
     match peek(pid) {
         Ok(word) if word == expected => steps.ok("peekdata"),
         Ok(_) => steps.fail("peekdata", None, "read another word than the child holds"),
@@ -313,7 +346,11 @@ fn follow_steps(steps: &mut Steps, tracees: &mut Tracees, pid: libc::pid_t) {
     let (mut forked, mut execed) = (false, false);
     let deadline = Instant::now() + WAIT_LIMIT;
     while Instant::now() < deadline {
-        let (who, status) = match wait_for(-1, libc::__WALL, deadline.saturating_duration_since(Instant::now())) {
+        let (who, status) = match wait_for(
+            -1,
+            libc::__WALL,
+            deadline.saturating_duration_since(Instant::now()),
+        ) {
             Waited::Status(who, status) => (who, status),
             _ => break,
         };
@@ -332,14 +369,25 @@ fn follow_steps(steps: &mut Steps, tracees: &mut Tracees, pid: libc::pid_t) {
         if who == pid && (event == libc::PTRACE_EVENT_FORK || event == libc::PTRACE_EVENT_CLONE) {
             forked = true;
             let mut new_pid: libc::c_ulong = 0;
-            if ptrace(libc::PTRACE_GETEVENTMSG, pid, 0, &mut new_pid as *mut _ as usize) == 0 && new_pid > 0 {
+            if ptrace(
+                libc::PTRACE_GETEVENTMSG,
+                pid,
+                0,
+                &mut new_pid as *mut _ as usize,
+            ) == 0
+                && new_pid > 0
+            {
                 tracees.0.push(new_pid as libc::pid_t);
             }
         } else if who == pid && event == libc::PTRACE_EVENT_EXEC {
             execed = true;
         }
         // Pass real signals on; swallow the tracer's own stops.
-        let deliver = if event == 0 && signal != libc::SIGSTOP && signal != libc::SIGTRAP && signal & 0x80 == 0 {
+        let deliver = if event == 0
+            && signal != libc::SIGSTOP
+            && signal != libc::SIGTRAP
+            && signal & 0x80 == 0
+        {
             signal
         } else {
             0

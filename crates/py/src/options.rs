@@ -38,13 +38,14 @@ fn capabilities(names: Vec<String>) -> PyResult<Vec<Capability>> {
 #[pymethods]
 impl PySecurityOptions {
     #[new]
-    #[pyo3(signature = (seccomp=None, apparmor=None, cap_add=Vec::new(), cap_drop=Vec::new(), no_new_privileges=false))]
+    #[pyo3(signature = (seccomp=None, apparmor=None, cap_add=Vec::new(), cap_drop=Vec::new(), no_new_privileges=false, selinux_label=None))]
     fn new(
         seccomp: Option<PathBuf>,
         apparmor: Option<String>,
         cap_add: Vec<String>,
         cap_drop: Vec<String>,
         no_new_privileges: bool,
+        selinux_label: Option<String>,
     ) -> PyResult<Self> {
         let seccomp = match seccomp {
             None => None,
@@ -53,6 +54,9 @@ impl PySecurityOptions {
         if let Some(name) = &apparmor {
             SecurityOptions::check_apparmor_name(name).map_err(core_error)?;
         }
+        if let Some(label) = &selinux_label {
+            pcvmfs_core::security::check_selinux_label(label).map_err(core_error)?;
+        }
         Ok(PySecurityOptions {
             inner: SecurityOptions {
                 seccomp,
@@ -60,6 +64,7 @@ impl PySecurityOptions {
                 cap_add: capabilities(cap_add)?,
                 cap_drop: capabilities(cap_drop)?,
                 no_new_privileges,
+                selinux_label,
             },
         })
     }
@@ -98,6 +103,17 @@ impl PySecurityOptions {
         self.inner.no_new_privileges
     }
 
+    /// The SELinux label option, or `None`.
+    #[getter]
+    fn selinux_label(&self) -> Option<String> {
+        self.inner.selinux_label.clone()
+    }
+
+    /// The `docker run` flags for these options.
+    fn docker_flags(&self) -> Vec<String> {
+        self.inner.docker_flags()
+    }
+
     /// The options as a dictionary.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         json_to_py(py, &self.inner)
@@ -119,6 +135,9 @@ impl PySecurityOptions {
         }
         if self.inner.no_new_privileges {
             parts.push("no_new_privileges=True".to_string());
+        }
+        if let Some(label) = &self.inner.selinux_label {
+            parts.push(format!("selinux_label={label:?}"));
         }
         format!("SecurityOptions({})", parts.join(", "))
     }
