@@ -37,6 +37,18 @@ def _parser() -> argparse.ArgumentParser:
         "Exits with 1 when a check fails.",
     )
     doctor.add_argument("--json", action="store_true", help="print the report as JSON")
+    doctor.add_argument("--image", metavar="IMAGE", help="also check that parrot can trace in IMAGE, and verify a fix")
+    doctor.add_argument("--user", "-u", metavar="USER", help="with --image: the user parrot runs as (default: the image's)")
+    doctor.add_argument("--seccomp", metavar="PROFILE", help="with --image: 'unconfined' or a seccomp profile file")
+    doctor.add_argument("--apparmor", metavar="PROFILE", help="with --image: an AppArmor profile name")
+    doctor.add_argument("--cap-add", action="append", default=[], metavar="CAP")
+    doctor.add_argument("--cap-drop", action="append", default=[], metavar="CAP")
+    doctor.add_argument("--no-new-privileges", action="store_true")
+    doctor.add_argument(
+        "--profile-dir",
+        metavar="DIR",
+        help="with --image: where a generated seccomp profile is written (default: ~/.pcvmfs)",
+    )
     doctor.add_argument(
         "--proxy",
         metavar="URL",
@@ -128,11 +140,22 @@ def _env_pairs(items: Sequence[str]) -> dict:
 def _doctor(args: argparse.Namespace) -> int:
     if args.host:
         os.environ["DOCKER_HOST"] = args.host
-    report = _pcvmfs.doctor(proxy=args.proxy)
+    from . import doctor
+
+    security = _pcvmfs.SecurityOptions(
+        seccomp=args.seccomp,
+        apparmor=args.apparmor,
+        cap_add=args.cap_add,
+        cap_drop=args.cap_drop,
+        no_new_privileges=args.no_new_privileges,
+    )
+    report = doctor(proxy=args.proxy, image=args.image, user=args.user, security=security, profile_dir=args.profile_dir)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
         print(report_text(report.to_dict()))
+        if report.ptrace_ready is False and report.recommended_docker_flags:
+            print("verified fix: docker run " + " ".join(report.recommended_docker_flags) + f" {args.image} ...")
     return 0 if report.ok else 1
 
 

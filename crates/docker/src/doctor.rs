@@ -50,3 +50,110 @@ pub async fn doctor(engine: Option<&DockerEngine>, proxy: Option<&str>) -> Repor
     .await;
     judged.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
 }
+
+/// The doctor's findings for a readiness check: one per layer, the
+/// verdict, and each remedy tried.
+pub fn readiness_findings(readiness: &crate::readiness::Readiness) -> Vec<pcvmfs_core::Finding> {
+    use pcvmfs_core::{Finding, Status};
+    let mut findings: Vec<Finding> = readiness.findings.iter().map(|f| f.to_finding()).collect();
+    for attempt in &readiness.attempts {
+        let status = if attempt.passed {
+            Status::Ok
+        } else {
+            Status::Warn
+        };
+        let outcome = if attempt.passed {
+            "verified: the probe passes"
+        } else {
+            "did not fix it"
+        };
+        let note = attempt
+            .note
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        findings.push(Finding::new(
+            "ptrace.remedy",
+            status,
+            format!("{}: {outcome}{note}", attempt.remedy.summary),
+        ));
+    }
+    let user = readiness.user.as_deref().unwrap_or("the image's user");
+    let ready = if readiness.ptrace_ready {
+        Finding::new(
+            "ptrace.ready",
+            Status::Ok,
+            format!(
+                "parrot can trace in {} as {user} with the options given",
+                readiness.image
+            ),
+        )
+    } else {
+        let failure = readiness
+            .given
+            .report
+            .first_failure()
+            .map(|s| format!("{} failed: {}", s.step, s.error.clone().unwrap_or_default()))
+            .unwrap_or_else(|| "a tracer step failed".into());
+        let finding = Finding::new(
+            "ptrace.ready",
+            Status::Fail,
+            format!(
+                "parrot cannot trace in {} as {user} with the options given: {failure}",
+                readiness.image
+            ),
+        );
+        if readiness.recommended_security.is_some() {
+            let flags = if readiness.recommended_docker_flags.is_empty() {
+                "no flags".to_string()
+            } else {
+                readiness.recommended_docker_flags.join(" ")
+            };
+            finding.with_remedy(format!("run containers with: {flags} (verified)"))
+        } else {
+            finding.with_remedy("no remedy pcvmfs can apply passed: see the layer findings")
+        }
+    };
+    findings.push(ready);
+    findings
+}
+
+/// The whole doctor: the node checks, then, when the engine answers, the
+/// readiness of `check.image` (run with the probe, diagnosed, remedies
+/// verified), its findings appended to the report.
+pub async fn doctor_with_image(
+    engine: Option<&DockerEngine>,
+    proxy: Option<&str>,
+    check: &crate::readiness::ReadinessCheck,
+    probe: &crate::readiness::ProbeBinary,
+) -> (Report, Option<crate::readiness::Readiness>) {
+    let connected;
+    let engine = match engine {
+        Some(engine) => Some(engine),
+        None => {
+            connected = DockerEngine::connect(None).await.ok();
+            connected.as_ref()
+        }
+    };
+    let mut report = doctor(engine, proxy).await;
+    let Some(engine) = engine else {
+        return (report, None);
+    };
+    match engine.check_ptrace(check, probe).await {
+        Ok(readiness) => {
+            report.findings.extend(readiness_findings(&readiness));
+            (report, Some(readiness))
+        }
+        Err(err) => {
+            report.findings.push(
+                pcvmfs_core::Finding::new(
+                    "ptrace.ready",
+                    pcvmfs_core::Status::Fail,
+                    format!("the probe could not run in {}: {err}", check.image),
+                )
+                .with_remedy("check that the image exists and that the user is valid in it"),
+            );
+            (report, None)
+        }
+    }
+}

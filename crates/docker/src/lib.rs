@@ -25,5 +25,5 @@ pub mod shell;
 pub mod system;
 
 pub use connect::{DEFAULT_HOST, DockerEngine};
-pub use doctor::doctor;
+pub use doctor::{doctor, doctor_with_image};
 pub use error::{Error, Result};

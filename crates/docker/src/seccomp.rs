@@ -4,7 +4,7 @@
 //! `parrot_run` trace under it.
 //!
 //! Under Docker's default profile parrot attaches to its child, but the
-//! first time it reads the child's memory the kernel answers `EPERM`:
+//! first time it reads the child's memory the filter answers `EPERM`:
 //! `process_vm_readv` is only allowed with `CAP_SYS_PTRACE` (parrot logs
 //! `tracer memory read failed: Operation not permitted`, the child's
 //! `execve` fails, the run ends with status 1). `--cap-add SYS_PTRACE` makes
@@ -85,8 +85,8 @@ const DOCKER_DEFAULT_JSON: &str = include_str!("seccomp/docker-default-x86_64.js
 /// - `process_vm_readv`: parrot reads the traced process's memory (paths,
 ///   buffers, `execve` arguments) with it; refused, the traced program
 ///   cannot even be started.
-/// - `process_vm_writev`: parrot writes results (file contents, `stat`
-///   buffers, rewritten paths) back into the traced process's memory.
+/// - `process_vm_writev`: parrot writes system call results (file data,
+///   `stat` buffers, rewritten paths) back into the traced process's memory.
 ///
 /// The kernel still checks each call as it checks `ptrace` attach (same
 /// user, dumpable target, Yama), so these give the container no process it

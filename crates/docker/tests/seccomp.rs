@@ -454,3 +454,154 @@ async fn process_vm_readv_and_writev_are_refused_by_the_default_and_allowed_for_
     }
     assert_eq!(tests.count(&engine).await, 0);
 }
+
+/// The rules of a Docker-format profile that apply to one container, the
+/// way Docker 20.10's daemon picks them (`setupSeccomp` in moby's
+/// `profiles/seccomp/seccomp_linux.go`): a rule is dropped when the
+/// architecture or any capability is in its `excludes`, or the kernel is at
+/// least its `excludes.minKernel`; and when its `includes` names other
+/// architectures, a capability the container lacks, or a newer kernel. Each
+/// kept rule is written as the OCI spec holds it.
+fn rules_for_container(
+    profile: &Value,
+    arch: &str,
+    caps: &[String],
+    kernel: (u32, u32),
+) -> Vec<Value> {
+    let list = |filter: &Value, key: &str| -> Vec<String> {
+        filter[key]
+            .as_array()
+            .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+            .unwrap_or_default()
+    };
+    let at_least = |filter: &Value| {
+        filter["minKernel"]
+            .as_str()
+            .map(|v| kernel >= major_minor(v))
+    };
+    let has = |cap: &String| caps.contains(cap);
+    rules(profile)
+        .iter()
+        .filter(|rule| {
+            let (inc, exc) = (&rule["includes"], &rule["excludes"]);
+            let excluded = list(exc, "arches").iter().any(|a| a == arch)
+                || list(exc, "caps").iter().any(has)
+                || at_least(exc) == Some(true);
+            let included = (list(inc, "arches").is_empty()
+                || list(inc, "arches").iter().any(|a| a == arch))
+                && list(inc, "caps").iter().all(has)
+                && at_least(inc) != Some(false);
+            !excluded && included
+        })
+        .map(oci_rule)
+        .collect()
+}
+
+/// A rule as runc is given it: names, action, errno, and arguments with
+/// `valueTwo` spelled out.
+fn oci_rule(rule: &Value) -> Value {
+    let mut oci = json!({"names": rule["names"], "action": rule["action"]});
+    if let Some(errno) = rule.get("errnoRet").filter(|v| !v.is_null()) {
+        oci["errnoRet"] = errno.clone();
+    }
+    if let Some(args) = rule["args"].as_array().filter(|a| !a.is_empty()) {
+        let args: Vec<Value> = args
+            .iter()
+            .map(|a| {
+                json!({
+                    "index": a["index"],
+                    "value": a["value"],
+                    "valueTwo": a.get("valueTwo").cloned().unwrap_or(json!(0)),
+                    "op": a["op"],
+                })
+            })
+            .collect();
+        oci["args"] = json!(args);
+    }
+    oci
+}
+
+/// `6.18.44-fc` -> (6, 18).
+fn major_minor(version: &str) -> (u32, u32) {
+    let mut parts = version
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+/// The OCI spec the daemon handed to runc for a container: where Docker
+/// with its own containerd (Debian's `docker.io`), or with the system's
+/// containerd (Docker's own packages), keeps the bundle.
+fn oci_spec(id: &str) -> Value {
+    let candidates = [
+        format!(
+            "/run/docker/containerd/daemon/io.containerd.runtime.v2.task/moby/{id}/config.json"
+        ),
+        format!("/run/containerd/io.containerd.runtime.v2.task/moby/{id}/config.json"),
+    ];
+    for path in &candidates {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+    panic!(
+        "the runc bundle of container {id} is in none of {candidates:?}: this test reads the \
+         engine's own filter there, so it needs a local engine and root"
+    );
+}
+
+/// The embedded default is exactly what the engine applies when no profile
+/// is given, for the default capabilities and with the capabilities its
+/// rules depend on.
+#[cfg(target_arch = "x86_64")]
+#[tokio::test]
+async fn the_embedded_default_is_the_engines_own_default() {
+    let tests = common::TestContainers::new("seccomp-engine-default");
+    let engine = common::engine().await;
+    let info = engine.info().await.unwrap();
+    let kernel = major_minor(&info.kernel_version);
+    let profile = docker_default_profile();
+    let cap_sets: [&[&str]; 5] = [
+        &[],
+        &["SYS_PTRACE"],
+        &["SYS_ADMIN"],
+        &["DAC_READ_SEARCH", "SYS_BOOT", "SYS_PACCT", "SYS_RAWIO"],
+        &["SYS_TIME", "SYS_TTY_CONFIG", "SYS_NICE", "SYSLOG"],
+    ];
+    for caps in cap_sets {
+        let caps: Vec<Capability> = caps.iter().map(|c| c.parse().unwrap()).collect();
+        let id = started(&engine, &tests, None, &caps).await;
+        let spec = oci_spec(&id);
+        engine.remove(&id).await.unwrap();
+        let seccomp = &spec["linux"]["seccomp"];
+        let bounding: Vec<String> = spec["process"]["capabilities"]["bounding"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        let engine_rules: Vec<Value> = seccomp["syscalls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(oci_rule)
+            .collect();
+        let ours = rules_for_container(&profile, "amd64", &bounding, kernel);
+        let context = format!(
+            "Docker {} on Linux {}, --cap-add {caps:?}: the embedded profile ({DOCKER_DEFAULT_SOURCE}) \
+             is not this engine's default",
+            info.version, info.kernel_version
+        );
+        assert_eq!(
+            seccomp["defaultAction"], profile["defaultAction"],
+            "{context}"
+        );
+        assert_eq!(
+            seccomp["architectures"],
+            json!(["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"]),
+            "{context}"
+        );
+        assert_eq!(engine_rules, ours, "{context}");
+    }
+    assert_eq!(tests.count(&engine).await, 0);
+}

@@ -5,6 +5,8 @@ use pyo3::prelude::*;
 use serde::Serialize;
 
 use crate::engine::PyDocker;
+use crate::errors::engine_error;
+use crate::options::PySecurityOptions;
 use crate::runtime::wait;
 
 /// A serialisable value as plain Python data (dicts, lists, str, ...).
@@ -60,10 +62,13 @@ impl PyFinding {
     }
 }
 
-/// The doctor's findings. `ok` is true when no finding failed.
+/// The doctor's findings. `ok` is true when no finding failed. With an
+/// image, also whether ptrace works there (`ptrace_ready`) and the verified
+/// options (`recommended_security`, `recommended_docker_flags`).
 #[pyclass(frozen, name = "Report", module = "pcvmfs")]
 pub struct PyReport {
     inner: Report,
+    readiness: Option<pcvmfs_docker::readiness::Readiness>,
 }
 
 #[pymethods]
@@ -90,10 +95,42 @@ impl PyReport {
         self.inner.worst().as_str()
     }
 
-    /// The report as a dictionary: `{"ok": ..., "findings": [...]}`.
+    /// Whether parrot can trace in the image with the options given
+    /// (`None` when no image was checked).
+    #[getter]
+    fn ptrace_ready(&self) -> Option<bool> {
+        self.readiness.as_ref().map(|r| r.ptrace_ready)
+    }
+
+    /// The options that passed the probe: those given, or the first
+    /// verified remedy (`None` when none passed or no image was checked).
+    #[getter]
+    fn recommended_security(&self) -> Option<PySecurityOptions> {
+        self.readiness
+            .as_ref()?
+            .recommended_security
+            .clone()
+            .map(|inner| PySecurityOptions { inner })
+    }
+
+    /// The `docker run` flags for `recommended_security`.
+    #[getter]
+    fn recommended_docker_flags(&self) -> Vec<String> {
+        self.readiness
+            .as_ref()
+            .map(|r| r.recommended_docker_flags.clone())
+            .unwrap_or_default()
+    }
+
+    /// The report as a dictionary: `{"ok": ..., "findings": [...]}`, and
+    /// with an image `"ptrace"`: the probe's report, the layer findings,
+    /// the remedies tried and the recommendation.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let dict = json_to_py(py, &self.inner)?;
         dict.set_item("ok", self.inner.ok())?;
+        if let Some(readiness) = &self.readiness {
+            dict.set_item("ptrace", json_to_py(py, readiness)?)?;
+        }
         Ok(dict)
     }
 
@@ -117,16 +154,49 @@ impl PyReport {
 /// Checks this node's prerequisites: an x86_64 Linux node, a working Docker
 /// engine (the one given, else the local one), Yama, and a CVMFS proxy
 /// whose host name resolves (`proxy`, else `HTTP_PROXY`/`http_proxy`).
+/// With `image`, also runs the probe there as `user` with `security`,
+/// diagnoses each layer and verifies remedies in fresh containers
+/// (`probe` is the static probe binary; a generated seccomp profile is
+/// written into `profile_dir`).
 #[pyfunction]
-#[pyo3(signature = (docker=None, proxy=None))]
+#[pyo3(signature = (docker=None, proxy=None, image=None, user=None, security=None, probe=None, profile_dir=None))]
+#[allow(clippy::too_many_arguments)]
 pub fn doctor(
     py: Python<'_>,
     docker: Option<PyRef<'_, PyDocker>>,
     proxy: Option<String>,
+    image: Option<String>,
+    user: Option<String>,
+    security: Option<PySecurityOptions>,
+    probe: Option<std::path::PathBuf>,
+    profile_dir: Option<std::path::PathBuf>,
 ) -> PyResult<PyReport> {
     let engine = docker.map(|d| d.engine.clone());
-    let report = wait(py, async move {
-        pcvmfs_docker::doctor(engine.as_deref(), proxy.as_deref()).await
+    let Some(image) = image else {
+        let report = wait(py, async move {
+            pcvmfs_docker::doctor(engine.as_deref(), proxy.as_deref()).await
+        })?;
+        return Ok(PyReport {
+            inner: report,
+            readiness: None,
+        });
+    };
+    let probe = match probe {
+        Some(path) => pcvmfs_docker::readiness::ProbeBinary::at(path),
+        None => pcvmfs_docker::readiness::ProbeBinary::from_env(),
+    }
+    .map_err(engine_error)?;
+    let check = pcvmfs_docker::readiness::ReadinessCheck {
+        image,
+        user,
+        security: security.map(|s| s.inner).unwrap_or_default(),
+        profile_dir: profile_dir.unwrap_or_else(|| std::path::PathBuf::from(".")),
+    };
+    let (report, readiness) = wait(py, async move {
+        pcvmfs_docker::doctor_with_image(engine.as_deref(), proxy.as_deref(), &check, &probe).await
     })?;
-    Ok(PyReport { inner: report })
+    Ok(PyReport {
+        inner: report,
+        readiness,
+    })
 }
