@@ -203,8 +203,9 @@ impl DockerEngine {
         })
     }
 
-    /// Starts a container from `image` with `security` whose only process
-    /// is the probe waiting, runs the probe in it as `user`, and removes it.
+    /// Runs the probe as the only process (PID 1) of a new container from
+    /// `image` with `security`, as `user`, and removes the container. Like
+    /// `docker run`: no exec, and the container ends with the probe.
     pub async fn probe_image(
         &self,
         image: &str,
@@ -213,25 +214,37 @@ impl DockerEngine {
         probe: &ProbeBinary,
     ) -> Result<ProbeRun> {
         let mut spec = ContainerSpec::new(image);
-        spec.command = Some(vec![PROBE_IN_CONTAINER.into(), "--wait".into()]);
+        spec.command = Some(vec![PROBE_IN_CONTAINER.into()]);
+        spec.user = user.map(str::to_string);
         spec.security = security.clone();
         let id = self.create(&spec).await?;
         let result = async {
-            self.copy_probe(&id, probe).await?;
-            self.client
-                .start_container(&id, None)
-                .await
-                .map_err(|e| Error::engine(format!("start the probe container from {image}"), e))?;
+            let (copied, applied) =
+                tokio::join!(self.copy_probe(&id, probe), self.applied_security(&id));
+            copied?;
+            let applied = applied?;
             let before = kernel_log().len();
-            let report = self.run_probe(&id, user).await?;
+            let output = self
+                .run_to_end(&id, &format!("run the probe in {image}"))
+                .await?;
             let log: Vec<String> = kernel_log().into_iter().skip(before).collect();
-            let applied = self.applied_security(&id).await?;
-            Ok::<_, Error>((report, applied, log))
+            Ok::<_, Error>((output, applied, log))
         }
         .await;
         let removed = self.remove(&id).await;
-        let (report, applied, log) = result?;
+        let ((code, stdout, stderr), applied, log) = result?;
         removed?;
+        let report =
+            ProbeReport::from_json(String::from_utf8_lossy(&stdout).trim()).map_err(|e| {
+                Error::Engine {
+                    action: format!("run the probe in {image}"),
+                    message: format!(
+                        "{e} (exit code {code}, stderr: {})",
+                        String::from_utf8_lossy(&stderr).trim()
+                    ),
+                    status: None,
+                }
+            })?;
         let text = log.join("\n");
         let apparmor_ptrace_denials = pcvmfs_apparmor::denials::parse_denials(&text)
             .into_iter()
@@ -250,6 +263,58 @@ impl DockerEngine {
         })
     }
 
+    /// Attaches to a created container, starts it, and collects its output
+    /// until it exits (bounded by the probe's timeout); returns the exit
+    /// code, standard output and standard error.
+    async fn run_to_end(&self, id: &str, action: &str) -> Result<(i64, Vec<u8>, Vec<u8>)> {
+        use bollard::container::LogOutput;
+        use bollard::query_parameters::AttachContainerOptionsBuilder;
+        use futures_util::StreamExt;
+        let options = AttachContainerOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .stream(true)
+            .build();
+        let attached = self
+            .client
+            .attach_container(id, Some(options))
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        self.client
+            .start_container(id, None)
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        let mut output = attached.output;
+        let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+        let collect = async {
+            while let Some(chunk) = output.next().await {
+                match chunk.map_err(|e| Error::engine(action, e))? {
+                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        stdout.extend_from_slice(&message)
+                    }
+                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
+                    LogOutput::StdIn { .. } => {}
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        tokio::time::timeout(PROBE_TIMEOUT, collect)
+            .await
+            .map_err(|_| Error::Engine {
+                action: action.to_string(),
+                message: format!("the probe did not finish within {PROBE_TIMEOUT:?}"),
+                status: None,
+            })??;
+        let mut waited = self.client.wait_container(id, None);
+        let code = match waited.next().await {
+            Some(Ok(response)) => response.status_code,
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
+            Some(Err(err)) => return Err(Error::engine(action, err)),
+            None => 0,
+        };
+        Ok((code, stdout, stderr))
+    }
+
     /// Checks whether parrot can trace in `check.image` with
     /// `check.security`; when not, tries each remedy of each refusing
     /// layer, least privilege first, in fresh containers, and recommends
@@ -260,9 +325,40 @@ impl DockerEngine {
         probe: &ProbeBinary,
     ) -> Result<Readiness> {
         let user = check.user.as_deref();
-        let given = self
-            .probe_image(&check.image, user, &check.security, probe)
-            .await?;
+        // Docker's default seccomp profile is the most common refusal, and
+        // its smallest remedy is the parrot profile: that remedy's container
+        // runs beside the one with the options given, so that a failing
+        // check costs little more wall time than a passing one. Its result
+        // is used only if the diagnosis picks that remedy.
+        let parrot = Remedy {
+            change: Change::ParrotSeccompProfile,
+            summary: String::new(),
+            cost: String::new(),
+        };
+        let scratch = tempfile::Builder::new()
+            .prefix("pcvmfs-parrot-seccomp-")
+            .suffix(".json")
+            .tempfile()
+            .ok();
+        let speculative = scratch.as_ref().and_then(|file| {
+            crate::seccomp::write_profile(&crate::seccomp::parrot_profile(), file.path()).ok()?;
+            parrot
+                .apply(&check.security, file.path())
+                .filter(|options| options.seccomp != check.security.seccomp)
+        });
+        let (given, ahead) = tokio::join!(
+            self.probe_image(&check.image, user, &check.security, probe),
+            async {
+                match &speculative {
+                    Some(options) => {
+                        Some(self.probe_image(&check.image, user, options, probe).await)
+                    }
+                    None => None,
+                }
+            }
+        );
+        let given = given?;
+        let mut ahead = ahead.and_then(Result::ok);
         let findings = diagnose(&Evidence {
             probe: &given.report,
             applied: Some(&given.applied),
@@ -276,7 +372,12 @@ impl DockerEngine {
             let profile = check.profile_dir.join(PARROT_PROFILE_FILE);
             'layers: for finding in findings.iter().filter(|f| f.verdict == Verdict::Refuses) {
                 for remedy in &finding.remedies {
-                    let attempt = self.try_remedy(check, remedy, &profile, probe).await;
+                    let ran = if remedy.change == Change::ParrotSeccompProfile {
+                        ahead.take()
+                    } else {
+                        None
+                    };
+                    let attempt = self.try_remedy(check, remedy, &profile, probe, ran).await;
                     let passed = attempt.passed;
                     let security = attempt.security.clone();
                     attempts.push(attempt);
@@ -303,12 +404,15 @@ impl DockerEngine {
         })
     }
 
+    /// Tries one remedy in a fresh container; `ran` is that container's run
+    /// when it was started ahead of the diagnosis.
     async fn try_remedy(
         &self,
         check: &ReadinessCheck,
         remedy: &Remedy,
         profile: &Path,
         probe: &ProbeBinary,
+        ran: Option<ProbeRun>,
     ) -> RemedyAttempt {
         let attempt = |security, passed, note: Option<String>| RemedyAttempt {
             remedy: remedy.clone(),
@@ -349,10 +453,14 @@ impl DockerEngine {
             }
             _ => {}
         }
-        match self
-            .probe_image(&check.image, check.user.as_deref(), &security, probe)
-            .await
-        {
+        let run = match ran {
+            Some(run) => Ok(run),
+            None => {
+                self.probe_image(&check.image, check.user.as_deref(), &security, probe)
+                    .await
+            }
+        };
+        match run {
             Ok(run) => {
                 let passed = run.report.ptrace_works();
                 attempt(

@@ -17,20 +17,10 @@ use pcvmfs_core::probe::{PROBE_SCHEMA, ProbeReport};
 /// The argument that makes the probe the exec target of its own child.
 pub const EXEC_TARGET: &str = "--exec-target";
 
-/// The argument that makes the probe wait, as the command (PID 1) of a
-/// container started only to run it, for at most this many seconds.
-const WAIT: &str = "--wait";
-const WAIT_LIMIT_SECS: u64 = 600;
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(EXEC_TARGET) {
         // The traced child's exec lands here; it only has to exit.
-        return ExitCode::SUCCESS;
-    }
-    if args.get(1).map(String::as_str) == Some(WAIT) {
-        // A bounded wait, so that a container nobody removes still ends.
-        std::thread::sleep(std::time::Duration::from_secs(WAIT_LIMIT_SECS));
         return ExitCode::SUCCESS;
     }
     if args.get(1).map(String::as_str) == Some("--help") {

@@ -25,14 +25,14 @@ fuzz_target!(|data: &[u8]| {
         .collect();
     assert_eq!(streamed, in_memory);
 
-    let limited =
+    let limited: Vec<_> =
         DenialReader::with_max_line_len(BufReader::with_capacity(capacity, log), max_line_len)
             .map(|denial| denial.expect("reading a byte slice cannot fail"))
-            .count();
-    let within = raw_lines(log)
+            .collect();
+    let within: Vec<_> = raw_lines(log)
         .filter(|line| line.len() <= max_line_len)
         .filter_map(|line| parse_line(&String::from_utf8_lossy(line)))
-        .count();
+        .collect();
     assert_eq!(limited, within);
 });
 
