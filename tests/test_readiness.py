@@ -94,3 +94,20 @@ def test_the_doctor_command_with_an_image(image, tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "ptrace.ready" in done.stdout
+
+
+def test_the_seccomp_module_writes_the_parrot_profile(docker, image, tmp_path):
+    from pcvmfs import seccomp
+
+    default = seccomp.docker_default_profile()
+    path = tmp_path / "parrot.json"
+    profile = seccomp.parrot_profile(path)
+    assert json.loads(path.read_text()) == profile
+    assert seccomp.PARROT_SYSCALLS == ["ptrace", "process_vm_readv", "process_vm_writev"]
+    added = [rule for rule in profile["syscalls"] if rule not in default["syscalls"]]
+    assert len(added) == 1 and added[0]["names"] == seccomp.PARROT_SYSCALLS
+    assert profile["defaultAction"] == default["defaultAction"] == "SCMP_ACT_ERRNO"
+    with docker.run(image, ["sleep", "600"], security=pcvmfs.SecurityOptions(seccomp=path)) as c:
+        report = c.probe(pcvmfs.probe_path(), user="1000")
+        assert all(step["ok"] for step in report["steps"]), report["steps"]
+        assert c.exec(["ls", "/.pcvmfs-probe"]).exit_code != 0, "removed after the run"

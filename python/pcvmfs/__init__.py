@@ -36,7 +36,7 @@ from ._pcvmfs import (
     host_facts,
 )
 from ._pcvmfs import doctor as _doctor
-from . import apparmor
+from . import apparmor, seccomp
 
 import os as _os
 from pathlib import Path as _Path
@@ -76,6 +76,7 @@ def doctor(
 __all__ = [
     "AppArmorError",
     "apparmor",
+    "seccomp",
     "AppliedSecurity",
     "Container",
     "ContainerError",

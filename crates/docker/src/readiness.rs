@@ -203,6 +203,35 @@ impl DockerEngine {
         })
     }
 
+    /// Copies the probe into a running container, runs it as `user`, and
+    /// deletes it again (as root, by the probe itself, so that images
+    /// without `rm` work too).
+    pub async fn probe_container(
+        &self,
+        container: &str,
+        user: Option<&str>,
+        probe: &ProbeBinary,
+    ) -> Result<ProbeReport> {
+        self.copy_probe(container, probe).await?;
+        let report = self.run_probe(container, user).await;
+        let removal = ExecSpec {
+            user: Some("0".into()),
+            timeout: Some(PROBE_TIMEOUT),
+            ..ExecSpec::new([PROBE_IN_CONTAINER, "--remove-self"])
+        };
+        let removed = self.exec(container, &removal).await;
+        let report = report?;
+        match removed {
+            Ok(out) if out.exit_code == 0 => Ok(report),
+            Ok(out) => Err(Error::Engine {
+                action: format!("remove the probe from container {container}"),
+                message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                status: None,
+            }),
+            Err(err) => Err(err),
+        }
+    }
+
     /// Runs the probe as the only process (PID 1) of a new container from
     /// `image` with `security`, as `user`, and removes the container. Like
     /// `docker run`: no exec, and the container ends with the probe.

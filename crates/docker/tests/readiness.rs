@@ -217,3 +217,25 @@ async fn the_parrot_profile_still_refuses_what_the_default_refuses() {
     assert!(r.given.report.step("keyctl").unwrap().ok);
     assert!(r.given.report.step("add_key").unwrap().ok);
 }
+
+#[tokio::test]
+async fn the_probe_runs_in_a_running_container_and_is_removed_afterwards() {
+    let tests = common::TestContainers::new("probe-running");
+    let engine = common::engine().await;
+    let mut spec = tests.spec(&["sleep", "600"]);
+    spec.security.cap_add = vec!["SYS_PTRACE".parse().unwrap()];
+    let id = engine.start(&spec).await.unwrap();
+    let report = engine
+        .probe_container(&id, Some("parrotuser"), &probe())
+        .await
+        .unwrap();
+    assert_eq!(report.identity.uid, 1000);
+    assert!(report.ptrace_works(), "{:?}", report.first_failure());
+    let gone = engine
+        .exec(&id, &pcvmfs_core::ExecSpec::new(["ls", "/.pcvmfs-probe"]))
+        .await
+        .unwrap();
+    assert_ne!(gone.exit_code, 0, "the probe is removed");
+    engine.remove(&id).await.unwrap();
+    assert_eq!(tests.count(&engine).await, 0);
+}

@@ -17,11 +17,24 @@ use pcvmfs_core::probe::{PROBE_SCHEMA, ProbeReport};
 /// The argument that makes the probe the exec target of its own child.
 pub const EXEC_TARGET: &str = "--exec-target";
 
+/// The argument that makes the probe delete its own file.
+const REMOVE_SELF: &str = "--remove-self";
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some(EXEC_TARGET) {
         // The traced child's exec lands here; it only has to exit.
         return ExitCode::SUCCESS;
+    }
+    if args.get(1).map(String::as_str) == Some(REMOVE_SELF) {
+        // Images without `rm` (FROM scratch) still get their probe removed.
+        return match std::fs::read_link("/proc/self/exe").and_then(std::fs::remove_file) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("pcvmfs-probe: cannot remove myself: {err}");
+                ExitCode::FAILURE
+            }
+        };
     }
     if args.get(1).map(String::as_str) == Some("--help") {
         println!(

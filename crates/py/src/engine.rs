@@ -320,6 +320,25 @@ impl PyContainer {
         Ok(PyAppliedSecurity { inner: applied })
     }
 
+    /// Runs the ptrace probe in this running container as `user` (copied
+    /// in, then removed) and returns its report as a dictionary.
+    #[pyo3(signature = (probe, user=None))]
+    fn probe<'py>(
+        &self,
+        py: Python<'py>,
+        probe: PathBuf,
+        user: Option<String>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let binary = pcvmfs_docker::readiness::ProbeBinary::at(probe).map_err(engine_error)?;
+        let engine = self.engine.clone();
+        let id = self.id.clone();
+        let report = wait(py, async move {
+            engine.probe_container(&id, user.as_deref(), &binary).await
+        })?
+        .map_err(engine_error)?;
+        json_to_py(py, &report)
+    }
+
     /// Stops and removes the container; removing it again does nothing.
     fn remove(&self, py: Python<'_>) -> PyResult<()> {
         let engine = self.engine.clone();
@@ -647,4 +666,33 @@ impl PyAppliedSecurity {
             py_bool(self.inner.no_new_privileges)
         )
     }
+}
+
+/// Docker's default seccomp profile for x86_64 (as JSON text).
+#[pyfunction]
+pub fn seccomp_docker_default() -> String {
+    pcvmfs_docker::seccomp::docker_default_profile().to_string()
+}
+
+/// The parrot seccomp profile (as JSON text); with `path`, also written
+/// there atomically.
+#[pyfunction]
+#[pyo3(signature = (path=None))]
+pub fn seccomp_parrot_profile(path: Option<PathBuf>) -> PyResult<String> {
+    let profile = pcvmfs_docker::seccomp::parrot_profile();
+    if let Some(path) = path {
+        pcvmfs_docker::seccomp::write_profile(&profile, &path).map_err(|e| {
+            crate::errors::os_error(&e, format!("cannot write {}: {e}", path.display()))
+        })?;
+    }
+    Ok(profile.to_string())
+}
+
+/// The syscalls the parrot profile adds to Docker's default.
+#[pyfunction]
+pub fn seccomp_parrot_syscalls() -> Vec<String> {
+    pcvmfs_docker::seccomp::PARROT_SYSCALLS
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }

@@ -30,6 +30,9 @@ fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<report::PyReport>()?;
     m.add_function(wrap_pyfunction!(host::host_facts, m)?)?;
     m.add_function(wrap_pyfunction!(report::doctor, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::seccomp_docker_default, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::seccomp_parrot_profile, m)?)?;
+    m.add_function(wrap_pyfunction!(engine::seccomp_parrot_syscalls, m)?)?;
     m.add_class::<apparmor::PyPolicyFile>()?;
     m.add_class::<apparmor::PyProfile>()?;
     m.add_class::<apparmor::PyAppArmorStatus>()?;
