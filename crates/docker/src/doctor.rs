@@ -135,11 +135,15 @@ pub async fn doctor_with_image(
             connected.as_ref()
         }
     };
-    let mut report = doctor(engine, proxy).await;
     let Some(engine) = engine else {
-        return (report, None);
+        return (doctor(None, proxy).await, None);
     };
-    match engine.check_ptrace(check, probe).await {
+    // The node checks and the image check are independent: run them together.
+    let (mut report, checked) = tokio::join!(
+        doctor(Some(engine), proxy),
+        engine.check_ptrace(check, probe)
+    );
+    match checked {
         Ok(readiness) => {
             report.findings.extend(readiness_findings(&readiness));
             (report, Some(readiness))

@@ -369,12 +369,26 @@ impl DockerEngine {
             .suffix(".json")
             .tempfile()
             .ok();
-        let speculative = scratch.as_ref().and_then(|file| {
-            crate::seccomp::write_profile(&crate::seccomp::parrot_profile(), file.path()).ok()?;
-            parrot
-                .apply(&check.security, file.path())
-                .filter(|options| options.seccomp != check.security.seccomp)
-        });
+        // Engines before API 1.42 (Docker 23) refuse process_vm_* under
+        // their default profile without CAP_SYS_PTRACE; elsewhere the extra
+        // container would only cost time.
+        let likely_refused = check.security.seccomp.is_none()
+            && !check
+                .security
+                .cap_add
+                .iter()
+                .any(|c| c.as_str() == "CAP_SYS_PTRACE" || c.as_str() == "ALL")
+            && !pcvmfs_core::engine_info::api_version_at_least(&self.api_version(), "1.42");
+        let speculative = scratch
+            .as_ref()
+            .filter(|_| likely_refused)
+            .and_then(|file| {
+                crate::seccomp::write_profile(&crate::seccomp::parrot_profile(), file.path())
+                    .ok()?;
+                parrot
+                    .apply(&check.security, file.path())
+                    .filter(|options| options.seccomp != check.security.seccomp)
+            });
         let (given, ahead) = tokio::join!(
             self.probe_image(&check.image, user, &check.security, probe),
             async {
