@@ -4,7 +4,6 @@ pcvmfs-managed container behind."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -89,5 +88,10 @@ def proc_status(container: pcvmfs.Container, field: str) -> str:
     raise AssertionError(f"no {field} in {text}")
 
 
-def json_of(text: str):
-    return json.loads(text)
+def write_tree(root: Path, files: dict[str, str]) -> Path:
+    """A canned host tree: each absolute path under root with its content."""
+    for path, content in files.items():
+        target = root / path.lstrip("/")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(content)
+    return root

@@ -13,7 +13,7 @@ import pytest
 
 import pcvmfs
 from pcvmfs import apparmor
-from conftest import FIXTURES, cli_env
+from conftest import FIXTURES, cli_env, write_tree
 
 OLD = FIXTURES / "apparmor"
 PCVMFS = [sys.executable, "-m", "pcvmfs"]
@@ -78,14 +78,6 @@ def test_rules_can_be_added_and_removed():
         policy.add_rule("capability,", profile="other")
     with pytest.raises(pcvmfs.ParseError):
         policy.add_rule("!!!")
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, content in files.items():
-        target = root / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-    return root
 
 
 def test_status_on_canned_trees(tmp_path):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import pcvmfs
+from conftest import write_tree
 
 
 def test_security_options_are_canonical_and_compare():
@@ -83,14 +84,6 @@ def test_bad_types_and_values_fail_before_the_engine(docker):
         docker.run("", ["true"])
     with pytest.raises(pcvmfs.ParseError, match="set by pcvmfs"):
         docker.run("img", ["true"], labels={"org.pcvmfs.managed": "false"})
-
-
-def write_tree(root: Path, files: dict[str, str]) -> Path:
-    for path, content in files.items():
-        target = root / path.lstrip("/")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(content)
-    return root
 
 
 def test_host_facts_on_an_ubuntu_like_tree(tmp_path):

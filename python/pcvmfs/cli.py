@@ -137,19 +137,24 @@ def _env_pairs(items: Sequence[str]) -> dict:
     return env
 
 
-def _doctor(args: argparse.Namespace) -> int:
-    if args.host:
-        os.environ["DOCKER_HOST"] = args.host
-    from . import doctor
-
-    security = _pcvmfs.SecurityOptions(
+def _security(args: argparse.Namespace) -> _pcvmfs.SecurityOptions:
+    """The security options given by --seccomp, --apparmor, --cap-add,
+    --cap-drop and --no-new-privileges."""
+    return _pcvmfs.SecurityOptions(
         seccomp=args.seccomp,
         apparmor=args.apparmor,
         cap_add=args.cap_add,
         cap_drop=args.cap_drop,
         no_new_privileges=args.no_new_privileges,
     )
-    report = doctor(proxy=args.proxy, image=args.image, user=args.user, security=security, profile_dir=args.profile_dir)
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    if args.host:
+        os.environ["DOCKER_HOST"] = args.host
+    from . import doctor
+
+    report = doctor(proxy=args.proxy, image=args.image, user=args.user, security=_security(args), profile_dir=args.profile_dir)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:
@@ -184,13 +189,7 @@ def _host_facts(args: argparse.Namespace) -> int:
 
 
 def _shell(args: argparse.Namespace) -> int:
-    security = _pcvmfs.SecurityOptions(
-        seccomp=args.seccomp,
-        apparmor=args.apparmor,
-        cap_add=args.cap_add,
-        cap_drop=args.cap_drop,
-        no_new_privileges=args.no_new_privileges,
-    )
+    security = _security(args)
     dns = _pcvmfs.DnsOptions(args.dns, args.dns_search, args.dns_option)
     docker = _pcvmfs.Docker(args.host)
     code = docker.shell(

@@ -68,7 +68,8 @@ fn rejection(stderr: &str, file: &Path, text: &str) -> Error {
 
 /// Runs the parser with `args` on `text`, written to a temporary file.
 fn run_on_text(args: &[&str], text: &str) -> Result<()> {
-    let parser = find_parser()?;
+    // Missing parser first: no temporary file for nothing.
+    find_parser()?;
     let io = |what, source| Error::Io {
         what,
         path: std::env::temp_dir(),
@@ -82,24 +83,7 @@ fn run_on_text(args: &[&str], text: &str) -> Result<()> {
     file.write_all(text.as_bytes())
         .and_then(|()| file.flush())
         .map_err(|e| io("cannot write a temporary file in", e))?;
-    let output = Command::new(&parser)
-        .args(args)
-        .arg(file.path())
-        .output()
-        .map_err(|e| Error::Io {
-            what: "cannot run",
-            path: parser.clone(),
-            source: e,
-        })?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(rejection(
-            &String::from_utf8_lossy(&output.stderr),
-            file.path(),
-            text,
-        ))
-    }
+    run_parser(args, file.path(), text)
 }
 
 /// Checks policy text with the real parser, without the kernel and without
@@ -117,6 +101,13 @@ pub fn validate(policy: &PolicyFile) -> Result<()> {
 /// Runs the parser on a policy file with `args` (loading, replacing or
 /// removing it).
 pub(crate) fn run_on_file(args: &[&str], path: &Path) -> Result<()> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    run_parser(args, path, &text)
+}
+
+/// Runs the parser with `args` on `path`, whose content is `text` (for
+/// mapping a refusal back to its line).
+fn run_parser(args: &[&str], path: &Path, text: &str) -> Result<()> {
     let parser = find_parser()?;
     let output = Command::new(&parser)
         .args(args)
@@ -128,14 +119,14 @@ pub(crate) fn run_on_file(args: &[&str], path: &Path) -> Result<()> {
             source: e,
         })?;
     if output.status.success() {
-        return Ok(());
+        Ok(())
+    } else {
+        Err(rejection(
+            &String::from_utf8_lossy(&output.stderr),
+            path,
+            text,
+        ))
     }
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    Err(rejection(
-        &String::from_utf8_lossy(&output.stderr),
-        path,
-        &text,
-    ))
 }
 
 #[cfg(test)]

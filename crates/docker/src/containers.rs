@@ -123,6 +123,19 @@ impl DockerEngine {
         }
     }
 
+    /// Waits for a started container to exit and returns its exit code.
+    pub(crate) async fn wait_exit(&self, container: &str, action: &str) -> Result<i64> {
+        use futures_util::StreamExt;
+        let mut waited = self.client.wait_container(container, None);
+        match waited.next().await {
+            Some(Ok(response)) => Ok(response.status_code),
+            // bollard reports a non-zero exit as an error that holds it.
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(err)) => Err(Error::engine(action, err)),
+            None => Ok(0),
+        }
+    }
+
     /// The ids of every container, running or not, that carries the label
     /// `org.pcvmfs.managed=true`.
     pub async fn managed_containers(&self) -> Result<Vec<String>> {

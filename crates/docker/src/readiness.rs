@@ -334,13 +334,7 @@ impl DockerEngine {
                 message: format!("the probe did not finish within {PROBE_TIMEOUT:?}"),
                 status: None,
             })??;
-        let mut waited = self.client.wait_container(id, None);
-        let code = match waited.next().await {
-            Some(Ok(response)) => response.status_code,
-            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => code,
-            Some(Err(err)) => return Err(Error::engine(action, err)),
-            None => 0,
-        };
+        let code = self.wait_exit(id, action).await?;
         Ok((code, stdout, stderr))
     }
 

@@ -195,13 +195,7 @@ impl DockerEngine {
             }
         }
         stop.store(true, Ordering::Relaxed);
-        let mut waited = self.client.wait_container(id, None);
-        match waited.next().await {
-            Some(Ok(response)) => Ok(response.status_code),
-            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
-            Some(Err(err)) => Err(Error::engine(&action, err)),
-            None => Ok(0),
-        }
+        self.wait_exit(id, &action).await
     }
 
     /// Gives the container's terminal the size of ours.
