@@ -19,6 +19,7 @@ pub mod doctor;
 pub mod error;
 pub mod exec;
 pub mod images;
+pub mod parrot;
 pub mod readiness;
 pub mod seccomp;
 pub mod shell;
