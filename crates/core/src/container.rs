@@ -39,6 +39,12 @@ pub struct ContainerSpec {
     pub interactive: bool,
     /// Allocate a terminal; only with `interactive`.
     pub tty: bool,
+    /// Run an init as PID 1 (`docker run --init`), which reaps orphans and
+    /// passes signals on. Parrot needs one when it would otherwise be PID 1:
+    /// on its fatal path it kills itself with a signal, which PID 1 of a PID
+    /// namespace ignores, so it would hang.
+    #[serde(default)]
+    pub init: bool,
 }
 
 impl ContainerSpec {

@@ -25,6 +25,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         dns_search: nonempty(spec.dns.search.clone()),
         dns_options: nonempty(spec.dns.options.clone()),
         binds: nonempty(spec.volumes.iter().map(|v| v.to_string()).collect()),
+        init: spec.init.then_some(true),
         ..Default::default()
     };
     Ok(ContainerCreateBody {
@@ -121,6 +122,71 @@ impl DockerEngine {
             }) if message.contains("already in progress") => Ok(()),
             Err(err) => Err(Error::engine(format!("remove container {container}"), err)),
         }
+    }
+
+    /// Attaches to a created container, starts it, and hands its output
+    /// over as it arrives until the container exits; returns its exit code.
+    /// Past `timeout`, the container is killed and the error says so.
+    pub async fn run_attached(
+        &self,
+        id: &str,
+        action: &str,
+        timeout: Option<std::time::Duration>,
+        on_output: &mut (dyn FnMut(pcvmfs_core::ExecStream) + Send),
+    ) -> Result<i64> {
+        use bollard::container::LogOutput;
+        use bollard::query_parameters::AttachContainerOptionsBuilder;
+        use futures_util::StreamExt;
+        use pcvmfs_core::ExecStream;
+        let options = AttachContainerOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .stream(true)
+            .build();
+        let attached = self
+            .client
+            .attach_container(id, Some(options))
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        self.client
+            .start_container(id, None)
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        let mut output = attached.output;
+        let pump = async {
+            while let Some(chunk) = output.next().await {
+                match chunk.map_err(|e| Error::engine(action, e))? {
+                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
+                        on_output(ExecStream::Stdout(message.to_vec()))
+                    }
+                    LogOutput::StdErr { message } => {
+                        on_output(ExecStream::Stderr(message.to_vec()))
+                    }
+                    LogOutput::StdIn { .. } => {}
+                }
+            }
+            Ok::<(), Error>(())
+        };
+        match timeout {
+            None => pump.await?,
+            Some(limit) => match tokio::time::timeout(limit, pump).await {
+                Ok(result) => result?,
+                Err(_) => {
+                    let _ = self
+                        .client
+                        .kill_container(id, None::<bollard::query_parameters::KillContainerOptions>)
+                        .await;
+                    return Err(Error::Engine {
+                        action: action.to_string(),
+                        message: format!(
+                            "did not finish within {limit:?}; the container was killed"
+                        ),
+                        status: None,
+                    });
+                }
+            },
+        }
+        self.wait_exit(id, action).await
     }
 
     /// Waits for a started container to exit and returns its exit code.

@@ -3,7 +3,7 @@
 //! over line by line as it streams (from standard error, or from the
 //! session's debug file afterwards), never held whole in memory.
 
-use pcvmfs_core::{ExecSpec, ExecStream, ParrotSession};
+use pcvmfs_core::{ContainerSpec, ExecSpec, ExecStream, ParrotSession, SecurityOptions};
 
 use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
@@ -138,6 +138,93 @@ impl DockerEngine {
             .await?;
             lines.finish();
         }
+        Ok(ParrotRun {
+            argv,
+            user,
+            exit_code,
+            stdout,
+            stderr,
+            log_bytes: lines.bytes,
+        })
+    }
+}
+
+impl DockerEngine {
+    /// The `TEST_USER` of an image's environment, if any.
+    pub async fn image_test_user(&self, image: &str) -> Result<Option<String>> {
+        let inspected = match self.client.inspect_image(image).await {
+            Ok(inspected) => inspected,
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => {
+                return Err(Error::NoSuchImage {
+                    image: image.to_string(),
+                });
+            }
+            Err(err) => return Err(Error::engine(format!("inspect image {image}"), err)),
+        };
+        Ok(inspected
+            .config
+            .and_then(|c| c.env)
+            .unwrap_or_default()
+            .iter()
+            .find_map(|kv| kv.strip_prefix("TEST_USER=").map(str::to_string))
+            .filter(|u| !u.is_empty()))
+    }
+
+    /// Runs a parrot session as the command of a new container from
+    /// `image` (with an init as PID 1, so that parrot's fatal path cannot
+    /// hang), as `user` (default: the image's `TEST_USER`), with
+    /// `security`; the log streams to `on_log_line`; the container is
+    /// removed afterwards.
+    pub async fn parrot_in_image(
+        &self,
+        image: &str,
+        session: &ParrotSession,
+        command: &[String],
+        user: Option<&str>,
+        security: &SecurityOptions,
+        on_log_line: &mut (dyn FnMut(&str) + Send),
+    ) -> Result<ParrotRun> {
+        let argv = session.argv(command)?;
+        let user = match user {
+            Some(user) => Some(user.to_string()),
+            None => self.image_test_user(image).await?,
+        };
+        let spec = ContainerSpec {
+            command: Some(argv.clone()),
+            user: user.clone(),
+            env: session.env()?,
+            security: security.clone(),
+            init: true,
+            ..ContainerSpec::new(image)
+        };
+        let id = self.create(&spec).await?;
+        let log_on_stderr = session.debug_file.is_none();
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        let mut lines = LineSplitter {
+            partial: Vec::new(),
+            sink: on_log_line,
+            bytes: 0,
+        };
+        let action = format!("run parrot in {image}");
+        let result = self
+            .run_attached(&id, &action, session.timeout, &mut |chunk| match chunk {
+                ExecStream::Stdout(bytes) => stdout.extend_from_slice(&bytes),
+                ExecStream::Stderr(bytes) => {
+                    let room = STDERR_KEPT.saturating_sub(stderr.len());
+                    stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
+                    if log_on_stderr {
+                        lines.push(&bytes);
+                    }
+                }
+            })
+            .await;
+        lines.finish();
+        let removed = self.remove(&id).await;
+        let exit_code = result?;
+        removed?;
         Ok(ParrotRun {
             argv,
             user,

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use bollard::query_parameters::UploadToContainerOptionsBuilder;
 use pcvmfs_core::diagnosis::{Change, Evidence, LayerFinding, Remedy, Verdict, diagnose};
-use pcvmfs_core::{AppliedSecurity, ContainerSpec, ExecSpec, ProbeReport, SecurityOptions};
+use pcvmfs_core::{
+    AppliedSecurity, ContainerSpec, ExecSpec, ExecStream, ProbeReport, SecurityOptions,
+};
 use serde::Serialize;
 
 use crate::connect::DockerEngine;
@@ -292,49 +294,16 @@ impl DockerEngine {
         })
     }
 
-    /// Attaches to a created container, starts it, and collects its output
-    /// until it exits (bounded by the probe's timeout); returns the exit
-    /// code, standard output and standard error.
+    /// Starts a created container and collects its output until it exits
+    /// (bounded by the probe's timeout).
     async fn run_to_end(&self, id: &str, action: &str) -> Result<(i64, Vec<u8>, Vec<u8>)> {
-        use bollard::container::LogOutput;
-        use bollard::query_parameters::AttachContainerOptionsBuilder;
-        use futures_util::StreamExt;
-        let options = AttachContainerOptionsBuilder::default()
-            .stdout(true)
-            .stderr(true)
-            .stream(true)
-            .build();
-        let attached = self
-            .client
-            .attach_container(id, Some(options))
-            .await
-            .map_err(|e| Error::engine(action, e))?;
-        self.client
-            .start_container(id, None)
-            .await
-            .map_err(|e| Error::engine(action, e))?;
-        let mut output = attached.output;
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
-        let collect = async {
-            while let Some(chunk) = output.next().await {
-                match chunk.map_err(|e| Error::engine(action, e))? {
-                    LogOutput::StdOut { message } | LogOutput::Console { message } => {
-                        stdout.extend_from_slice(&message)
-                    }
-                    LogOutput::StdErr { message } => stderr.extend_from_slice(&message),
-                    LogOutput::StdIn { .. } => {}
-                }
-            }
-            Ok::<(), Error>(())
-        };
-        tokio::time::timeout(PROBE_TIMEOUT, collect)
-            .await
-            .map_err(|_| Error::Engine {
-                action: action.to_string(),
-                message: format!("the probe did not finish within {PROBE_TIMEOUT:?}"),
-                status: None,
-            })??;
-        let code = self.wait_exit(id, action).await?;
+        let code = self
+            .run_attached(id, action, Some(PROBE_TIMEOUT), &mut |chunk| match chunk {
+                ExecStream::Stdout(bytes) => stdout.extend_from_slice(&bytes),
+                ExecStream::Stderr(bytes) => stderr.extend_from_slice(&bytes),
+            })
+            .await?;
         Ok((code, stdout, stderr))
     }
 

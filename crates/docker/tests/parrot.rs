@@ -171,3 +171,60 @@ async fn a_timeout_kills_the_run_and_says_so() {
     engine.remove(&id).await.unwrap();
     assert_eq!(tests.count(&engine).await, 0);
 }
+
+#[tokio::test]
+async fn a_session_as_the_command_of_a_container_runs_with_an_init() {
+    let engine = common::engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("parrot_run");
+    // As parrot on its fatal path: the stand-in kills itself with a signal.
+    // As PID 1 that signal would be ignored and the run would hang; under
+    // the init it dies at once.
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho 'fatal: could not trace child' >&2\nkill -9 $$\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Put the stand-in in an image of its own, FROM the busybox test image.
+    let context = tempfile::tempdir().unwrap();
+    std::fs::copy(&fake, context.path().join("parrot_run")).unwrap();
+    std::fs::write(
+        context.path().join("Dockerfile"),
+        format!(
+            "FROM {}\nCOPY parrot_run /usr/bin/parrot_run\nENV TEST_USER=parrotuser\n",
+            common::busybox_image()
+        ),
+    )
+    .unwrap();
+    let image = "pcvmfs-test/fake-parrot:1";
+    engine
+        .build_directory(context.path(), image, &mut |_| {})
+        .await
+        .unwrap();
+    let session = ParrotSession {
+        timeout: Some(Duration::from_secs(30)),
+        ..ParrotSession::default()
+    };
+    let mut lines = Vec::new();
+    let run = engine
+        .parrot_in_image(
+            image,
+            &session,
+            &["true".to_string()],
+            None,
+            &Default::default(),
+            &mut |l| lines.push(l.to_string()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        run.exit_code, 137,
+        "killed by signal 9, reported by the init"
+    );
+    assert_eq!(run.user.as_deref(), Some("parrotuser"));
+    assert_eq!(lines, ["fatal: could not trace child"]);
+    let left = common::docker_cli(&["ps", "-aq", "--filter", &format!("ancestor={image}")]);
+    assert_eq!(left, "", "the container is removed");
+    common::docker_cli(&["image", "rm", image]);
+}

@@ -99,6 +99,7 @@ fn container_spec(
             .collect::<BTreeMap<_, _>>(),
         interactive: false,
         tty: false,
+        init: false,
     };
     spec.check().map_err(core_error)?;
     Ok(spec)
