@@ -29,11 +29,15 @@ from ._pcvmfs import (
     Finding,
     HostFacts,
     Image,
+    ParrotResult,
+    ParrotSession,
     Report,
     SecurityOption,
     SecurityOptions,
     __version__,
     host_facts,
+    parrot_local,
+    parse_parrot_log,
 )
 from ._pcvmfs import doctor as _doctor
 from . import apparmor, seccomp
@@ -90,6 +94,8 @@ __all__ = [
     "Finding",
     "HostFacts",
     "Image",
+    "ParrotResult",
+    "ParrotSession",
     "ImageError",
     "ParseError",
     "PcvmfsError",
@@ -99,6 +105,8 @@ __all__ = [
     "__version__",
     "doctor",
     "host_facts",
+    "parrot_local",
+    "parse_parrot_log",
     "probe_path",
     "PROBE",
 ]

@@ -11,10 +11,10 @@ use crate::error::{Error, reject_nul};
 
 /// The debug flags `parrot_run -d` accepts (cctools' debug subsystems).
 pub const DEBUG_FLAGS: &[&str] = &[
-    "all", "syscall", "notice", "debug", "channel", "process", "resolve", "libcall", "tcp", "dns", "auth",
-    "local", "http", "ftp", "nest", "chirp", "dcap", "rfio", "lfc", "gfal", "grow", "multi", "hdfs", "bxgrid",
-    "s3", "irods", "xrootd", "cvmfs", "wq", "login", "cache", "poll", "remote", "summary", "time", "pid",
-    "sqlite", "ext", "fatal", "error", "none",
+    "all", "syscall", "notice", "debug", "channel", "process", "resolve", "libcall", "tcp", "dns",
+    "auth", "local", "http", "ftp", "nest", "chirp", "dcap", "rfio", "lfc", "gfal", "grow",
+    "multi", "hdfs", "bxgrid", "s3", "irods", "xrootd", "cvmfs", "wq", "login", "cache", "poll",
+    "remote", "summary", "time", "pid", "sqlite", "ext", "fatal", "error", "none",
 ];
 
 /// The environment variable of the repositories parrot serves.
@@ -129,7 +129,11 @@ impl ParrotSession {
     pub fn argv<S: AsRef<str>>(&self, command: &[S]) -> Result<Vec<String>, Error> {
         self.check()?;
         if command.is_empty() {
-            return Err(Error::parse("command", "", "is empty: give the program to run under parrot"));
+            return Err(Error::parse(
+                "command",
+                "",
+                "is empty: give the program to run under parrot",
+            ));
         }
         let mut argv = vec![self.parrot.clone()];
         for flag in &self.debug {
@@ -193,7 +197,11 @@ impl ParrotSession {
             script.push_str(&format!("export {key}={}\n", shell_quote(&value)));
         }
         script.push_str(&format!("export PS1={}\n", shell_quote(prompt)));
-        let argv: Vec<String> = self.argv(&[shell])?.iter().map(|a| shell_quote(a)).collect();
+        let argv: Vec<String> = self
+            .argv(&[shell])?
+            .iter()
+            .map(|a| shell_quote(a))
+            .collect();
         script.push_str(&format!("exec {} \"$@\"\n", argv.join(" ")));
         Ok(script)
     }
@@ -213,26 +221,76 @@ mod tests {
 
     #[test]
     fn argv_and_env_are_what_the_manual_instructions_set() {
-        let s = ParrotSession { debug_file: Some("/tmp/parrot.debug".into()), debug_rotate_bytes: Some(1 << 20), tempdir: Some("/tmp/parrot".into()), ..session() };
+        let s = ParrotSession {
+            debug_file: Some("/tmp/parrot.debug".into()),
+            debug_rotate_bytes: Some(1 << 20),
+            tempdir: Some("/tmp/parrot".into()),
+            ..session()
+        };
         assert_eq!(
             s.argv(&["ls", "/cvmfs/alice.cern.ch"]).unwrap(),
-            ["parrot_run", "-d", "all", "-o", "/tmp/parrot.debug", "-O", "1048576", "-t", "/tmp/parrot", "ls", "/cvmfs/alice.cern.ch"]
+            [
+                "parrot_run",
+                "-d",
+                "all",
+                "-o",
+                "/tmp/parrot.debug",
+                "-O",
+                "1048576",
+                "-t",
+                "/tmp/parrot",
+                "ls",
+                "/cvmfs/alice.cern.ch"
+            ]
         );
         let env = s.env().unwrap();
         assert_eq!(env[0], (SWITCHING_VARIABLE.to_string(), "yes".to_string()));
         assert_eq!(env[1].0, REPO_VARIABLE);
-        assert_eq!(env[2], (PROXY_VARIABLE.to_string(), "http://ca-proxy.cern.ch:3128;DIRECT".to_string()));
-        let no_switch = ParrotSession { allow_switching: false, ..ParrotSession::default() };
+        assert_eq!(
+            env[2],
+            (
+                PROXY_VARIABLE.to_string(),
+                "http://ca-proxy.cern.ch:3128;DIRECT".to_string()
+            )
+        );
+        let no_switch = ParrotSession {
+            allow_switching: false,
+            ..ParrotSession::default()
+        };
         assert!(no_switch.env().unwrap().is_empty());
     }
 
     #[test]
     fn bad_values_are_refused() {
         let bad = |s: ParrotSession| s.argv(&["true"]).unwrap_err().to_string();
-        assert!(bad(ParrotSession { debug: vec!["nosuchflag".into()], ..ParrotSession::default() }).contains("debug flag"));
-        assert!(bad(ParrotSession { debug_file: Some("relative".into()), ..ParrotSession::default() }).contains("absolute"));
-        assert!(bad(ParrotSession { proxy: Some("a\0b".into()), ..ParrotSession::default() }).contains("NUL"));
-        assert!(bad(ParrotSession { timeout: Some(Duration::ZERO), ..ParrotSession::default() }).contains("more than zero"));
+        assert!(
+            bad(ParrotSession {
+                debug: vec!["nosuchflag".into()],
+                ..ParrotSession::default()
+            })
+            .contains("debug flag")
+        );
+        assert!(
+            bad(ParrotSession {
+                debug_file: Some("relative".into()),
+                ..ParrotSession::default()
+            })
+            .contains("absolute")
+        );
+        assert!(
+            bad(ParrotSession {
+                proxy: Some("a\0b".into()),
+                ..ParrotSession::default()
+            })
+            .contains("NUL")
+        );
+        assert!(
+            bad(ParrotSession {
+                timeout: Some(Duration::ZERO),
+                ..ParrotSession::default()
+            })
+            .contains("more than zero")
+        );
         assert!(ParrotSession::default().argv::<&str>(&[]).is_err());
         assert!(ParrotSession::default().env_script("zsh").is_err());
     }
@@ -243,3 +301,139 @@ mod tests {
         assert_eq!(shell_quote("$(x)`y`\n"), "'$(x)`y`\n'");
     }
 }
+
+/// What a local parrot run left.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LocalRun {
+    /// The command line that ran.
+    pub argv: Vec<String>,
+    /// The exit code (128 + N when killed by signal N).
+    pub exit_code: i64,
+    /// Standard output, whole.
+    pub stdout: Vec<u8>,
+    /// The first MiB of standard error.
+    pub stderr: Vec<u8>,
+    /// How many bytes of log were handed over.
+    pub log_bytes: u64,
+    /// Whether the timeout killed it.
+    pub timed_out: bool,
+}
+
+impl ParrotSession {
+    /// Runs the session on this host (`pcvmfs.parrot_local`): `parrot_run`
+    /// with the session's environment added to this process's, each line of
+    /// its log (standard error, or the debug file afterwards) handed to
+    /// `on_log_line` as it arrives. The timeout kills the run.
+    pub fn run_local<S: AsRef<str>>(
+        &self,
+        command: &[S],
+        on_log_line: &mut dyn FnMut(&str),
+    ) -> Result<LocalRun, Error> {
+        use std::io::{BufRead, Read};
+        use std::process::{Command, Stdio};
+        let argv = self.argv(command)?;
+        use std::os::unix::process::CommandExt;
+        // A process group of its own, so that a timeout kills parrot and
+        // every process it started (which would otherwise hold its output
+        // open).
+        let mut child = Command::new(&argv[0])
+            .process_group(0)
+            .args(&argv[1..])
+            .envs(self.env()?)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| Error::Read {
+                what: "parrot program",
+                path: argv[0].clone().into(),
+                source,
+            })?;
+        let mut out = child.stdout.take().expect("piped");
+        let stdout_reader = std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = out.read_to_end(&mut buf);
+            buf
+        });
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(64);
+        let err = child.stderr.take().expect("piped");
+        let stderr_reader = std::thread::spawn(move || {
+            let mut reader = std::io::BufReader::new(err);
+            let mut line = Vec::new();
+            while reader
+                .read_until(b'\n', &mut line)
+                .map(|n| n > 0)
+                .unwrap_or(false)
+            {
+                if tx.send(std::mem::take(&mut line)).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = self.timeout.map(|t| std::time::Instant::now() + t);
+        let mut stderr = Vec::new();
+        let mut log_bytes = 0u64;
+        let mut timed_out = false;
+        let log_on_stderr = self.debug_file.is_none();
+        let mut handle = |bytes: Vec<u8>, stderr: &mut Vec<u8>| {
+            log_bytes += bytes.len() as u64;
+            let room = STDERR_KEPT.saturating_sub(stderr.len());
+            stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
+            if log_on_stderr {
+                on_log_line(String::from_utf8_lossy(&bytes).trim_end_matches(['\n', '\r']));
+            }
+        };
+        loop {
+            match rx.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(bytes) => handle(bytes, &mut stderr),
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => break,
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+            }
+            if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                timed_out = true;
+                // SAFETY: signals the process group created above, whose id
+                // is the child's pid.
+                unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+                break;
+            }
+        }
+        let status = child.wait().map_err(|source| Error::Read {
+            what: "parrot program",
+            path: argv[0].clone().into(),
+            source,
+        })?;
+        while let Ok(bytes) = rx.try_recv() {
+            handle(bytes, &mut stderr);
+        }
+        let _ = stderr_reader.join();
+        let stdout = stdout_reader.join().unwrap_or_default();
+        if let (Some(file), false) = (&self.debug_file, timed_out) {
+            if let Ok(f) = std::fs::File::open(file) {
+                for line in std::io::BufReader::new(f)
+                    .split(b'\n')
+                    .map_while(Result::ok)
+                {
+                    log_bytes += line.len() as u64 + 1;
+                    on_log_line(String::from_utf8_lossy(&line).trim_end_matches('\r'));
+                }
+            }
+        }
+        use std::os::unix::process::ExitStatusExt;
+        let exit_code = status
+            .code()
+            .map(i64::from)
+            .or_else(|| status.signal().map(|s| 128 + i64::from(s)))
+            .unwrap_or(-1);
+        Ok(LocalRun {
+            argv,
+            exit_code,
+            stdout,
+            stderr,
+            log_bytes,
+            timed_out,
+        })
+    }
+}
+
+/// How much of standard error a local run keeps besides handing it over.
+const STDERR_KEPT: usize = 1 << 20;

@@ -43,7 +43,11 @@ fn hostile_values_arrive_literally_and_nothing_else_runs() {
             };
             let script = dir.path().join("wrapper");
             std::fs::write(&script, session.env_script(shell).unwrap()).unwrap();
-            let status = Command::new(shell).arg(&script).arg("extra arg").status().unwrap();
+            let status = Command::new(shell)
+                .arg(&script)
+                .arg("extra arg")
+                .status()
+                .unwrap();
             assert!(status.success(), "{shell}: {value:?}");
             let recorded = std::fs::read(&record).unwrap();
             let fields: Vec<String> = recorded
@@ -74,5 +78,55 @@ fn the_script_sets_what_the_manual_wrapper_did() {
     assert!(script.contains("export PARROT_ALLOW_SWITCHING_CVMFS_REPOSITORIES='yes'\n"));
     assert!(script.contains("export PARROT_CVMFS_REPO='<default-repositories>'\n"));
     assert!(script.contains("export HTTP_PROXY='http://ca-proxy.cern.ch:3128;DIRECT'\n"));
-    assert!(script.ends_with("exec 'parrot_run' '-d' 'all' 'bash' \"$@\"\n"), "{script}");
+    assert!(
+        script.ends_with("exec 'parrot_run' '-d' 'all' 'bash' \"$@\"\n"),
+        "{script}"
+    );
+}
+
+#[test]
+fn a_local_run_streams_its_log_and_respects_the_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = dir.path().join("parrot_run");
+    std::fs::write(
+        &fake,
+        "#!/bin/sh\necho \"out:$PARROT_CVMFS_REPO\"\necho 'parrot_run[1] process: x exited normally with status 3' >&2\n\
+         [ \"$3\" = sleep ] && sleep 30\nexit 3\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let session = ParrotSession {
+        parrot: fake.display().to_string(),
+        repos: Some("<default-repositories>".into()),
+        ..ParrotSession::default()
+    };
+    let mut lines = Vec::new();
+    let run = session
+        .run_local(&["true"], &mut |l| lines.push(l.to_string()))
+        .unwrap();
+    assert_eq!(run.exit_code, 3);
+    assert_eq!(run.stdout, b"out:<default-repositories>\n");
+    assert_eq!(
+        lines,
+        ["parrot_run[1] process: x exited normally with status 3"]
+    );
+    assert!(!run.timed_out);
+    let slow = ParrotSession {
+        timeout: Some(std::time::Duration::from_millis(300)),
+        ..session.clone()
+    };
+    let run = slow.run_local(&["sleep"], &mut |_| {}).unwrap();
+    assert!(run.timed_out);
+    assert_eq!(run.exit_code, 128 + 9);
+    let missing = ParrotSession {
+        parrot: "/nonexistent/parrot_run".into(),
+        ..session
+    };
+    assert!(
+        missing
+            .run_local(&["true"], &mut |_| {})
+            .unwrap_err()
+            .to_string()
+            .contains("/nonexistent/parrot_run")
+    );
 }

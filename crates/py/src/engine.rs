@@ -245,6 +245,47 @@ impl PyDocker {
         wait_uninterrupted(py, async move { engine.shell(&spec).await }).map_err(engine_error)
     }
 
+    /// Runs a parrot session as the command of a new container from
+    /// `image` (with an init as PID 1), as `user` (default: the image's
+    /// `TEST_USER`), with `security`; the container is removed afterwards.
+    #[pyo3(signature = (image, session, command, user=None, security=None, on_log=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn parrot(
+        &self,
+        py: Python<'_>,
+        image: String,
+        session: crate::parrot::PyParrotSession,
+        command: Bound<'_, PyAny>,
+        user: Option<String>,
+        security: Option<PySecurityOptions>,
+        on_log: Option<Py<PyAny>>,
+    ) -> PyResult<crate::parrot::PyParrotResult> {
+        let command = argv(&command)?;
+        let security = security.map(|s| s.inner).unwrap_or_default();
+        let engine = self.engine.clone();
+        let mut sink = crate::parrot::LogSink::new(on_log)?;
+        let run = {
+            let sink = &mut sink;
+            wait(py, async move {
+                engine
+                    .parrot_in_image(
+                        &image,
+                        &session.inner,
+                        &command,
+                        user.as_deref(),
+                        &security,
+                        &mut |l| sink.line(l),
+                    )
+                    .await
+            })?
+        };
+        let finished = sink.finish()?;
+        Ok(crate::parrot::PyParrotResult::from_run(
+            run.map_err(engine_error)?,
+            finished,
+        ))
+    }
+
     /// The ids of every container labelled `org.pcvmfs.managed=true`.
     fn managed_containers(&self, py: Python<'_>) -> PyResult<Vec<String>> {
         let engine = self.engine.clone();
@@ -338,6 +379,45 @@ impl PyContainer {
         })?
         .map_err(engine_error)?;
         json_to_py(py, &report)
+    }
+
+    /// Runs a parrot session here as `user` (default: the container's
+    /// `TEST_USER`) in `workdir`; each log line goes to `on_log` as it
+    /// streams. The session's timeout kills the run.
+    #[pyo3(signature = (session, command, user=None, workdir=None, on_log=None))]
+    fn parrot(
+        &self,
+        py: Python<'_>,
+        session: crate::parrot::PyParrotSession,
+        command: Bound<'_, PyAny>,
+        user: Option<String>,
+        workdir: Option<String>,
+        on_log: Option<Py<PyAny>>,
+    ) -> PyResult<crate::parrot::PyParrotResult> {
+        let command = argv(&command)?;
+        let engine = self.engine.clone();
+        let id = self.id.clone();
+        let mut sink = crate::parrot::LogSink::new(on_log)?;
+        let run = {
+            let sink = &mut sink;
+            wait(py, async move {
+                engine
+                    .parrot(
+                        &id,
+                        &session.inner,
+                        &command,
+                        user.as_deref(),
+                        workdir.as_deref(),
+                        &mut |l| sink.line(l),
+                    )
+                    .await
+            })?
+        };
+        let finished = sink.finish()?;
+        Ok(crate::parrot::PyParrotResult::from_run(
+            run.map_err(engine_error)?,
+            finished,
+        ))
     }
 
     /// Stops and removes the container; removing it again does nothing.

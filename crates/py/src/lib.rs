@@ -9,6 +9,7 @@ mod engine;
 mod errors;
 mod host;
 mod options;
+mod parrot;
 mod report;
 mod runtime;
 
@@ -30,6 +31,10 @@ fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<report::PyReport>()?;
     m.add_function(wrap_pyfunction!(host::host_facts, m)?)?;
     m.add_function(wrap_pyfunction!(report::doctor, m)?)?;
+    m.add_class::<parrot::PyParrotSession>()?;
+    m.add_class::<parrot::PyParrotResult>()?;
+    m.add_function(wrap_pyfunction!(parrot::parrot_local, m)?)?;
+    m.add_function(wrap_pyfunction!(parrot::parse_parrot_log, m)?)?;
     m.add_function(wrap_pyfunction!(engine::seccomp_docker_default, m)?)?;
     m.add_function(wrap_pyfunction!(engine::seccomp_parrot_profile, m)?)?;
     m.add_function(wrap_pyfunction!(engine::seccomp_parrot_syscalls, m)?)?;
