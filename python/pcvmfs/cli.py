@@ -18,7 +18,7 @@ without a CVMFS mount on the host. Start with `pcvmfs doctor`.
 """
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: C901 - one place for the whole command line
     parser = argparse.ArgumentParser(prog="pcvmfs", description=_DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"pcvmfs {_pcvmfs.__version__}")
     parser.add_argument(
@@ -87,7 +87,62 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--dns-search", action="append", default=[], metavar="DOMAIN")
     shell.add_argument("--dns-option", action="append", default=[], metavar="OPTION")
     _apparmor_parser(commands)
+    _parrot_parsers(commands, shell)
     return parser
+
+
+def _session_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", metavar="REPOS", help="PARROT_CVMFS_REPO, e.g. '<default-repositories>'")
+    parser.add_argument("--proxy", metavar="CHAIN", help="HTTP_PROXY for parrot, e.g. 'http://squid:3128;DIRECT'")
+    parser.add_argument("--debug", "-d", action="append", metavar="FLAG", help="parrot_run -d flags (default: all)")
+    parser.add_argument("--parrot", default="parrot_run", metavar="PROGRAM", help="the parrot_run program")
+    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="kill the run after this long")
+
+
+def _session(args: argparse.Namespace) -> "_pcvmfs.ParrotSession":
+    return _pcvmfs.ParrotSession(
+        parrot=args.parrot,
+        repos=args.repo,
+        proxy=args.proxy,
+        debug=args.debug or ["all"],
+        timeout=args.timeout,
+    )
+
+
+def _parrot_parsers(commands: argparse._SubParsersAction, shell: argparse.ArgumentParser) -> None:
+    run = commands.add_parser(
+        "run",
+        help="run a command under parrot_run in a new container (with an init), and judge the run",
+        description="Run COMMAND under parrot_run as the command of a new container from IMAGE (with an "
+        "init as PID 1), as the image's TEST_USER unless --user is given. The program's output goes to "
+        "standard output; the outcome and findings read from parrot's log go to standard error. Exits "
+        "with parrot_run's exit code.",
+    )
+    run.add_argument("image", metavar="IMAGE")
+    run.add_argument("cmd", nargs="*", metavar="COMMAND")
+    run.add_argument("--user", "-u", metavar="USER")
+    run.add_argument("--log", action="store_true", help="also show parrot's log as it streams")
+    run.add_argument("--json", action="store_true", help="print the outcome, findings and log summary as JSON")
+    run.add_argument("--seccomp", metavar="PROFILE")
+    run.add_argument("--apparmor", metavar="PROFILE")
+    run.add_argument("--cap-add", action="append", default=[], metavar="CAP")
+    run.add_argument("--cap-drop", action="append", default=[], metavar="CAP")
+    run.add_argument("--no-new-privileges", action="store_true")
+    _session_arguments(run)
+
+    shell.add_argument("--parrot", action="store_true", help="start the (parrot_env) shell: parrot_run bash")
+    shell.add_argument("--repo", metavar="REPOS", help="with --parrot: PARROT_CVMFS_REPO")
+    shell.add_argument("--proxy", metavar="CHAIN", help="with --parrot: HTTP_PROXY")
+
+    log = commands.add_parser(
+        "parrot-log",
+        help="judge a parrot log you already have (from a failed job, say)",
+        description="Read a parrot_run debug log (FILE, or - for standard input): the outcome, the "
+        "findings and their remedies; --json adds the events counted by kind.",
+    )
+    log.add_argument("file", nargs="?", default="-", metavar="FILE")
+    log.add_argument("--exit-code", type=int, metavar="N", help="parrot_run's exit code, when known")
+    log.add_argument("--json", action="store_true")
 
 
 def _apparmor_parser(commands: argparse._SubParsersAction) -> None:
@@ -190,6 +245,11 @@ def _host_facts(args: argparse.Namespace) -> int:
 
 def _shell(args: argparse.Namespace) -> int:
     security = _security(args)
+    if args.parrot:
+        if args.cmd:
+            raise ParseError("--parrot starts parrot_run bash; give no COMMAND")
+        session = _pcvmfs.ParrotSession(repos=args.repo, proxy=args.proxy)
+        args.cmd = ["/bin/sh", "-c", session.env_script("bash"), "pcvmfs-parrot-env"]
     dns = _pcvmfs.DnsOptions(args.dns, args.dns_search, args.dns_option)
     docker = _pcvmfs.Docker(args.host)
     code = docker.shell(
@@ -252,6 +312,48 @@ def _apparmor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_judgement(outcome: dict, findings: list) -> None:
+    reason = f": {outcome['reason']}" if outcome.get("reason") else ""
+    print(f"pcvmfs: outcome {outcome['kind']}{reason}", file=sys.stderr)
+    for finding in findings:
+        print(f"pcvmfs: {finding['status']} {finding['check']}: {finding['evidence']}", file=sys.stderr)
+        if finding.get("remedy"):
+            print(f"pcvmfs:   -> {finding['remedy']}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.cmd:
+        raise ParseError("give the command to run under parrot: pcvmfs run IMAGE -- COMMAND...")
+    docker = _pcvmfs.Docker(args.host)
+    on_log = (lambda line: print(line, file=sys.stderr)) if args.log else None
+    result = docker.parrot(args.image, _session(args), args.cmd, user=args.user, security=_security(args), on_log=on_log)
+    sys.stdout.buffer.write(result.stdout)
+    sys.stdout.flush()
+    if args.json:
+        print(json.dumps({"exit_code": result.exit_code, "outcome": result.outcome, "findings": result.findings, "log": result.log}, indent=2), file=sys.stderr)
+    else:
+        _print_judgement(result.outcome, result.findings)
+    return int(result.exit_code) & 0xFF if result.exit_code >= 0 else 1
+
+
+def _parrot_log(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    source = sys.stdin.read() if args.file == "-" else Path(args.file)
+    judged = _pcvmfs.parse_parrot_log(source, args.exit_code)
+    if args.json:
+        print(json.dumps(judged, indent=2))
+    else:
+        outcome = judged["outcome"]
+        reason = f": {outcome['reason']}" if outcome.get("reason") else ""
+        print(f"outcome: {outcome['kind']}{reason}")
+        for finding in judged["findings"]:
+            print(f"{finding['status']:<5} {finding['check']}: {finding['evidence']}")
+            if finding.get("remedy"):
+                print(f"      -> {finding['remedy']}")
+    return 0 if judged["outcome"]["kind"] == "succeeded" else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line; returns the exit code."""
     parser = _parser()
@@ -264,8 +366,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv, trailing = argv[:cut], argv[cut + 1 :]
     args = parser.parse_args(argv)
     if trailing:
-        if args.command != "shell":
-            parser.error("'--' is only for `pcvmfs shell IMAGE -- COMMAND...`")
+        if args.command not in ("shell", "run"):
+            parser.error("'--' is only for `pcvmfs shell IMAGE -- COMMAND...` and `pcvmfs run IMAGE -- COMMAND...`")
         args.cmd = [*args.cmd, *trailing]
     handlers = {
         "doctor": _doctor,
@@ -273,6 +375,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "host-facts": _host_facts,
         "shell": _shell,
         "apparmor": _apparmor,
+        "run": _run,
+        "parrot-log": _parrot_log,
     }
     if args.command is None:
         parser.print_help()
