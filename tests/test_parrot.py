@@ -145,5 +145,14 @@ def test_pcvmfs_run_uses_an_init_and_passes_the_exit_code(docker, image, tmp_pat
         assert done.stdout == "ran:-d process sh -c exit 4\n"
         assert "outcome program_failed" in done.stderr
         assert docker_cli("ps", "-aq", "--filter", "ancestor=pcvmfs-test/fake-parrot:py") == ""
+        # The interactive environment: the wrapper script exports the
+        # session's variables and execs parrot_run bash.
+        done = subprocess.run(
+            [*PCVMFS, "shell", "pcvmfs-test/fake-parrot:py", "--parrot", "--repo", "<default-repositories> x'y"],
+            capture_output=True, text=True, env=cli_env(), timeout=120, stdin=subprocess.DEVNULL,
+        )
+        assert done.returncode == 4, done.stderr
+        assert done.stdout == "ran:-d all bash\n", done.stdout
+        assert "exited normally with status 4" in done.stderr
     finally:
         docker_cli("image", "rm", "pcvmfs-test/fake-parrot:py")

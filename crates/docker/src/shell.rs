@@ -157,9 +157,16 @@ impl DockerEngine {
         loop {
             tokio::select! {
                 chunk = output.next() => match chunk {
-                    Some(Ok(LogOutput::StdOut { message } | LogOutput::StdErr { message } | LogOutput::Console { message })) => {
+                    Some(Ok(LogOutput::StdOut { message } | LogOutput::Console { message })) => {
                         let _ = stdout.write_all(&message);
                         let _ = stdout.flush();
+                    }
+                    // Without a terminal the streams stay apart, as with
+                    // `docker run -i`.
+                    Some(Ok(LogOutput::StdErr { message })) => {
+                        let mut stderr = std::io::stderr();
+                        let _ = stderr.write_all(&message);
+                        let _ = stderr.flush();
                     }
                     Some(Ok(LogOutput::StdIn { .. })) => {}
                     Some(Err(err)) => {
