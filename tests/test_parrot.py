@@ -156,3 +156,30 @@ def test_pcvmfs_run_uses_an_init_and_passes_the_exit_code(docker, image, tmp_pat
         assert "exited normally with status 4" in done.stderr
     finally:
         docker_cli("image", "rm", "pcvmfs-test/fake-parrot:py")
+
+
+def test_repository_lists_and_proxy_chains_are_typed_and_round_trip():
+    text = (
+        "<default-repositories> alice-ocdb.cern.ch:url=http://cvmfs-stratum-one.cern.ch/cvmfs/alice-ocdb.cern.ch,"
+        "pubkey=/etc/cvmfs/keys/cern.ch/cern-it1.cern.ch.pub"
+    )
+    repos = pcvmfs.CvmfsRepoList.parse(text)
+    assert repos.has_defaults and pcvmfs.CvmfsRepoList.parse(repos.render()) == repos
+    ocdb = repos.lookup("alice-ocdb.cern.ch")
+    assert ocdb["pattern"] == "alice-ocdb.cern.ch"
+    assert repos.lookup("alice.cern.ch")["pattern"] == "*.cern.ch", "the defaults cover *.cern.ch"
+    built = pcvmfs.CvmfsRepoList(
+        ["<default-repositories>", pcvmfs.CvmfsRepo("alice-ocdb.cern.ch", url="http://cvmfs-stratum-one.cern.ch/cvmfs/alice-ocdb.cern.ch", pubkey="/etc/cvmfs/keys/cern.ch/cern-it1.cern.ch.pub")]
+    )
+    assert built == repos
+    chain = pcvmfs.ProxyChain.parse("http://ca-proxy.cern.ch:3128|http://192.0.2.1:3128;DIRECT")
+    assert chain.groups == [["http://ca-proxy.cern.ch:3128", "http://192.0.2.1:3128"], ["DIRECT"]]
+    assert chain.hosts == [("ca-proxy.cern.ch", 3128), ("192.0.2.1", 3128)] and chain.has_direct
+    session = pcvmfs.ParrotSession(repos=repos, proxy=chain)
+    assert session.env()["PARROT_CVMFS_REPO"] == repos.render()
+    assert session.env()["HTTP_PROXY"] == chain.render()
+    for bad, what in [("ca-proxy.cern.ch:3128", "scheme"), ("http://p", "port")]:
+        with pytest.raises(pcvmfs.ParseError, match=what):
+            pcvmfs.ProxyChain.parse(bad)
+    with pytest.raises(pcvmfs.ParseError):
+        pcvmfs.CvmfsRepoList.parse("repo:url=")

@@ -5,8 +5,8 @@
 use std::net::{IpAddr, ToSocketAddrs};
 
 use crate::engine_info::{EngineInfo, api_version_at_least};
-use crate::error::Error;
 use crate::host::HostFacts;
+use crate::proxy_chain::{Proxy, ProxyChain};
 use crate::report::{Finding, Report, Status};
 
 /// The oldest Engine API version pcvmfs is tested with (Docker 20.10).
@@ -42,84 +42,6 @@ pub struct ProxySetting {
     pub text: String,
     /// Where it came from (`--proxy`, `HTTP_PROXY`, `http_proxy`).
     pub origin: String,
-}
-
-/// One proxy of a proxy setting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProxyEntry {
-    /// A direct connection, without a proxy.
-    Direct,
-    /// Proxy auto-discovery.
-    Auto,
-    /// An HTTP proxy.
-    Http {
-        /// Its host name or address.
-        host: String,
-        /// Its port.
-        port: u16,
-    },
-}
-
-/// Splits a proxy setting into its proxies: groups separated by `;`,
-/// proxies within a group by `|`. Each proxy is `DIRECT`, `auto` or
-/// `http://HOST:PORT`.
-pub fn proxy_entries(text: &str) -> Result<Vec<ProxyEntry>, Error> {
-    if text.trim().is_empty() {
-        return Err(Error::parse("proxy", text, "is empty"));
-    }
-    text.split([';', '|'])
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .map(parse_proxy)
-        .collect()
-}
-
-fn parse_proxy(text: &str) -> Result<ProxyEntry, Error> {
-    let bad = |reason: &str| Err(Error::parse("proxy", text, reason));
-    if text == "DIRECT" {
-        return Ok(ProxyEntry::Direct);
-    }
-    if text == "auto" {
-        return Ok(ProxyEntry::Auto);
-    }
-    let Some(rest) = text.strip_prefix("http://") else {
-        return if text.contains("://") {
-            bad("only http:// proxies are supported")
-        } else {
-            bad("has no scheme: write it as http://HOST:PORT")
-        };
-    };
-    let rest = rest.strip_suffix('/').unwrap_or(rest);
-    let (host, port) = if let Some(v6) = rest.strip_prefix('[') {
-        match v6.split_once("]:") {
-            Some((host, port)) => (host, port),
-            None => return bad("has no port: write it as http://[ADDRESS]:PORT"),
-        }
-    } else {
-        match rest.rsplit_once(':') {
-            Some((host, port)) => (host, port),
-            None => {
-                return bad("has no port: write it as http://HOST:PORT (squid's is often 3128)");
-            }
-        }
-    };
-    if host.is_empty() {
-        return bad("has no host name");
-    }
-    if !host
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | ':'))
-    {
-        return bad("has a host name with characters no host name has");
-    }
-    let port: u16 = match port.parse() {
-        Ok(p) if p > 0 => p,
-        _ => return bad("has a port that is not a number from 1 to 65535"),
-    };
-    Ok(ProxyEntry::Http {
-        host: host.to_string(),
-        port,
-    })
 }
 
 /// The evidence the doctor judges.
@@ -229,8 +151,8 @@ fn proxy(setting: Option<&ProxySetting>, resolver: &dyn NameResolver) -> Finding
         return Finding::new(CHECK, Status::Warn, "no CVMFS proxy given (neither --proxy nor HTTP_PROXY is set)")
             .with_remedy("give the site's squid proxy: pcvmfs doctor --proxy http://HOST:3128, or set HTTP_PROXY");
     };
-    let entries = match proxy_entries(&setting.text) {
-        Ok(entries) => entries,
+    let chain = match ProxyChain::parse(&setting.text) {
+        Ok(chain) => chain,
         Err(err) => {
             return Finding::new(CHECK, Status::Fail, format!("{} (from {})", err, setting.origin))
                 .with_remedy("write proxies as http://HOST:PORT, load-balanced with '|', fail-over with ';', e.g. http://squid.example.org:3128;DIRECT");
@@ -239,20 +161,21 @@ fn proxy(setting: Option<&ProxySetting>, resolver: &dyn NameResolver) -> Finding
     let mut seen = Vec::new();
     let mut unresolved = Vec::new();
     let mut usable = 0;
-    for entry in &entries {
-        match entry {
-            ProxyEntry::Direct => {
+    for proxy in chain.groups().iter().flatten() {
+        match proxy {
+            Proxy::Direct => {
                 usable += 1;
                 seen.push("DIRECT (no proxy)".to_string());
             }
-            ProxyEntry::Auto => seen.push("auto (discovered at run time, not checked)".to_string()),
-            ProxyEntry::Http { host, port } => {
+            Proxy::Auto => seen.push("auto (discovered at run time, not checked)".to_string()),
+            Proxy::Http(http) => {
+                let (host, port) = (http.host(), http.port());
                 if host.parse::<IpAddr>().is_ok() {
                     usable += 1;
                     seen.push(format!("{host}:{port} (an address)"));
                     continue;
                 }
-                match resolver.resolve(host, *port) {
+                match resolver.resolve(host, port) {
                     Ok(ips) => {
                         usable += 1;
                         let ips: Vec<String> = ips.iter().map(IpAddr::to_string).collect();
@@ -260,7 +183,7 @@ fn proxy(setting: Option<&ProxySetting>, resolver: &dyn NameResolver) -> Finding
                     }
                     Err(why) => {
                         seen.push(format!("{host}:{port} does not resolve ({why})"));
-                        unresolved.push(host.clone());
+                        unresolved.push(host.to_string());
                     }
                 }
             }
@@ -469,36 +392,26 @@ mod tests {
     }
 
     #[test]
-    fn proxy_syntax_errors_say_what_is_missing() {
+    fn proxy_syntax_errors_are_failed_findings_that_say_what_is_missing() {
+        let info = engine_info("1.41");
         for (text, expected) in [
             ("ca-proxy.cern.ch:3128", "no scheme"),
-            ("https://p:3128", "only http://"),
+            ("https://p:3128", "plain http://"),
             ("http://p", "no port"),
-            ("http://p:99999", "1 to 65535"),
-            ("http://p:0", "1 to 65535"),
+            ("http://p:99999", "above 65535"),
             ("http://:3128", "no host"),
-            ("http://a b:1", "characters"),
             ("http://[::1]", "no port"),
-            ("  ", "empty"),
         ] {
-            let err = proxy_entries(text).unwrap_err().to_string();
-            assert!(err.contains(expected), "{text}: {err}");
+            let report = run("linux", &facts(None), Ok(&info), Some(text));
+            let proxy = &report.findings[3];
+            assert_eq!(proxy.status, Status::Fail, "{text}");
+            assert!(
+                proxy.evidence.contains(expected),
+                "{text}: {}",
+                proxy.evidence
+            );
+            assert!(proxy.remedy.as_ref().unwrap().contains("http://HOST:PORT"));
         }
-        assert_eq!(
-            proxy_entries("http://a:1|http://b:2/;auto;DIRECT").unwrap(),
-            [
-                ProxyEntry::Http {
-                    host: "a".into(),
-                    port: 1
-                },
-                ProxyEntry::Http {
-                    host: "b".into(),
-                    port: 2
-                },
-                ProxyEntry::Auto,
-                ProxyEntry::Direct
-            ]
-        );
     }
 
     #[test]

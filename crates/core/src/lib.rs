@@ -8,6 +8,7 @@
 //! implements ([`ContainerRuntime`], [`ImageBuilder`]).
 
 pub mod container;
+pub mod cvmfs_repo;
 pub mod diagnosis;
 pub mod dns;
 pub mod doctor;
@@ -16,8 +17,10 @@ pub mod engine_info;
 pub mod error;
 pub mod host;
 pub mod mount;
+pub mod parrot_log;
 pub mod parrot_session;
 pub mod probe;
+pub mod proxy_chain;
 pub mod report;
 pub mod security;
 pub mod selinux;

@@ -5,6 +5,7 @@
 use pyo3::prelude::*;
 
 mod apparmor;
+mod cvmfs;
 mod engine;
 mod errors;
 mod host;
@@ -32,6 +33,9 @@ fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(host::host_facts, m)?)?;
     m.add_function(wrap_pyfunction!(report::doctor, m)?)?;
     m.add_class::<parrot::PyParrotSession>()?;
+    m.add_class::<cvmfs::PyCvmfsRepo>()?;
+    m.add_class::<cvmfs::PyCvmfsRepoList>()?;
+    m.add_class::<cvmfs::PyProxyChain>()?;
     m.add_class::<parrot::PyParrotResult>()?;
     m.add_function(wrap_pyfunction!(parrot::parrot_local, m)?)?;
     m.add_function(wrap_pyfunction!(parrot::parse_parrot_log, m)?)?;
