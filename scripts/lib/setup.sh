@@ -4,8 +4,8 @@
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VENV="$ROOT/.venv"
 APT_UPDATED=
-# Rust 2024 edition.
-MIN_RUST=1.85
+# Rust 2024 edition, std::io::pipe.
+MIN_RUST=1.87
 
 say() { printf 'pcvmfs setup: %s\n' "$*" >&2; }
 die() { say "$*"; exit 1; }
