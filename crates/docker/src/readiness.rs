@@ -55,7 +55,7 @@ impl ProbeBinary {
         match std::env::var_os("PCVMFS_PROBE") {
             Some(path) => ProbeBinary::at(PathBuf::from(path)),
             None => Err(Error::Io {
-                what: "no probe binary: build it (scripts/build-probe.sh) and set PCVMFS_PROBE to",
+                what: "no probe binary: build it (scripts/doctor.sh and scripts/test.sh do) and set PCVMFS_PROBE to",
                 path: "its path".into(),
                 source: std::io::Error::from(std::io::ErrorKind::NotFound),
             }),
