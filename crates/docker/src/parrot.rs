@@ -59,6 +59,52 @@ impl LineSplitter<'_> {
     }
 }
 
+/// The `TEST_USER` of an environment list (`KEY=VALUE`), if set.
+fn test_user_of(env: Option<Vec<String>>) -> Option<String> {
+    env.unwrap_or_default()
+        .iter()
+        .find_map(|kv| kv.strip_prefix("TEST_USER=").map(str::to_string))
+        .filter(|u| !u.is_empty())
+}
+
+/// Collects a run's output: standard output whole, the first MiB of
+/// standard error, and the log's lines for the sink.
+struct RunOutput<'a> {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    lines: LineSplitter<'a>,
+    log_on_stderr: bool,
+}
+
+impl<'a> RunOutput<'a> {
+    fn new(session: &ParrotSession, sink: &'a mut (dyn FnMut(&str) + Send)) -> Self {
+        RunOutput {
+            stdout: Vec::new(),
+            stderr: Vec::new(),
+            lines: LineSplitter {
+                partial: Vec::new(),
+                sink,
+                bytes: 0,
+            },
+            log_on_stderr: session.debug_file.is_none(),
+        }
+    }
+
+    fn take(&mut self, chunk: ExecStream) {
+        match chunk {
+            ExecStream::Stdout(bytes) => self.stdout.extend_from_slice(&bytes),
+            ExecStream::Stderr(bytes) => {
+                let room = STDERR_KEPT.saturating_sub(self.stderr.len());
+                self.stderr
+                    .extend_from_slice(&bytes[..bytes.len().min(room)]);
+                if self.log_on_stderr {
+                    self.lines.push(&bytes);
+                }
+            }
+        }
+    }
+}
+
 impl DockerEngine {
     /// The `TEST_USER` of a container's environment (set by images built
     /// for parrot), if any.
@@ -68,13 +114,7 @@ impl DockerEngine {
             .inspect_container(container, None)
             .await
             .map_err(|e| Error::engine(format!("inspect container {container}"), e))?;
-        Ok(inspected
-            .config
-            .and_then(|c| c.env)
-            .unwrap_or_default()
-            .iter()
-            .find_map(|kv| kv.strip_prefix("TEST_USER=").map(str::to_string))
-            .filter(|u| !u.is_empty()))
+        Ok(test_user_of(inspected.config.and_then(|c| c.env)))
     }
 
     /// Runs `session.argv(command)` with `session.env()` in a running
@@ -103,33 +143,18 @@ impl DockerEngine {
             workdir: workdir.map(str::to_string),
             timeout: session.timeout,
         };
-        let log_on_stderr = session.debug_file.is_none();
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
-        let mut lines = LineSplitter {
-            partial: Vec::new(),
-            sink: on_log_line,
-            bytes: 0,
-        };
+        let mut output = RunOutput::new(session, on_log_line);
         let exit_code = self
-            .exec_streaming(container, &spec, &mut |chunk| match chunk {
-                ExecStream::Stdout(bytes) => stdout.extend_from_slice(&bytes),
-                ExecStream::Stderr(bytes) => {
-                    let room = STDERR_KEPT.saturating_sub(stderr.len());
-                    stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
-                    if log_on_stderr {
-                        lines.push(&bytes);
-                    }
-                }
-            })
+            .exec_streaming(container, &spec, &mut |chunk| output.take(chunk))
             .await?;
-        lines.finish();
+        output.lines.finish();
         if let Some(file) = &session.debug_file {
             let read = ExecSpec {
                 user: user.clone(),
                 timeout: session.timeout,
                 ..ExecSpec::new(["cat", file.as_str()])
             };
+            let lines = &mut output.lines;
             self.exec_streaming(container, &read, &mut |chunk| {
                 if let ExecStream::Stdout(bytes) = chunk {
                     lines.push(&bytes);
@@ -138,6 +163,12 @@ impl DockerEngine {
             .await?;
             lines.finish();
         }
+        let RunOutput {
+            stdout,
+            stderr,
+            lines,
+            ..
+        } = output;
         Ok(ParrotRun {
             argv,
             user,
@@ -163,13 +194,7 @@ impl DockerEngine {
             }
             Err(err) => return Err(Error::engine(format!("inspect image {image}"), err)),
         };
-        Ok(inspected
-            .config
-            .and_then(|c| c.env)
-            .unwrap_or_default()
-            .iter()
-            .find_map(|kv| kv.strip_prefix("TEST_USER=").map(str::to_string))
-            .filter(|u| !u.is_empty()))
+        Ok(test_user_of(inspected.config.and_then(|c| c.env)))
     }
 
     /// Runs a parrot session as the command of a new container from
@@ -200,28 +225,20 @@ impl DockerEngine {
             ..ContainerSpec::new(image)
         };
         let id = self.create(&spec).await?;
-        let log_on_stderr = session.debug_file.is_none();
-        let mut stdout = Vec::new();
-        let mut stderr = Vec::new();
-        let mut lines = LineSplitter {
-            partial: Vec::new(),
-            sink: on_log_line,
-            bytes: 0,
-        };
+        let mut output = RunOutput::new(session, on_log_line);
         let action = format!("run parrot in {image}");
         let result = self
-            .run_attached(&id, &action, session.timeout, &mut |chunk| match chunk {
-                ExecStream::Stdout(bytes) => stdout.extend_from_slice(&bytes),
-                ExecStream::Stderr(bytes) => {
-                    let room = STDERR_KEPT.saturating_sub(stderr.len());
-                    stderr.extend_from_slice(&bytes[..bytes.len().min(room)]);
-                    if log_on_stderr {
-                        lines.push(&bytes);
-                    }
-                }
+            .run_attached(&id, &action, session.timeout, &mut |chunk| {
+                output.take(chunk)
             })
             .await;
-        lines.finish();
+        output.lines.finish();
+        let RunOutput {
+            stdout,
+            stderr,
+            lines,
+            ..
+        } = output;
         let removed = self.remove(&id).await;
         let exit_code = result?;
         removed?;
