@@ -327,11 +327,6 @@ impl DockerEngine {
             summary: String::new(),
             cost: String::new(),
         };
-        let scratch = tempfile::Builder::new()
-            .prefix("pcvmfs-parrot-seccomp-")
-            .suffix(".json")
-            .tempfile()
-            .ok();
         // Engines before API 1.42 (Docker 23) refuse process_vm_* under
         // their default profile without CAP_SYS_PTRACE; elsewhere the extra
         // container would only cost time.
@@ -342,16 +337,21 @@ impl DockerEngine {
                 .iter()
                 .any(|c| c.as_str() == "CAP_SYS_PTRACE" || c.as_str() == "ALL")
             && !pcvmfs_core::engine_info::api_version_at_least(&self.api_version(), "1.42");
-        let speculative = scratch
-            .as_ref()
-            .filter(|_| likely_refused)
-            .and_then(|file| {
-                crate::seccomp::write_profile(&crate::seccomp::parrot_profile(), file.path())
-                    .ok()?;
-                parrot
-                    .apply(&check.security, file.path())
-                    .filter(|options| options.seccomp != check.security.seccomp)
-            });
+        let scratch = likely_refused
+            .then(|| {
+                tempfile::Builder::new()
+                    .prefix("pcvmfs-parrot-seccomp-")
+                    .suffix(".json")
+                    .tempfile()
+                    .ok()
+            })
+            .flatten();
+        let speculative = scratch.as_ref().and_then(|file| {
+            crate::seccomp::write_profile(&crate::seccomp::parrot_profile(), file.path()).ok()?;
+            parrot
+                .apply(&check.security, file.path())
+                .filter(|options| options.seccomp != check.security.seccomp)
+        });
         let (given, ahead) = tokio::join!(
             self.probe_image(&check.image, user, &check.security, probe),
             async {
