@@ -16,6 +16,9 @@ pub trait HostTree {
     /// Whether an absolute path exists.
     fn exists(&self, path: &str) -> bool;
 
+    /// The names in a directory (empty when it cannot be read).
+    fn list(&self, dir: &str) -> Vec<String>;
+
     /// The architecture to assume when the tree does not say
     /// (`/proc/sys/kernel/arch` is missing before Linux 6.1).
     fn fallback_arch(&self) -> Option<String> {
@@ -34,6 +37,10 @@ impl HostTree for LiveHost {
 
     fn exists(&self, path: &str) -> bool {
         std::path::Path::new(path).exists()
+    }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        list_dir(std::path::Path::new(dir))
     }
 
     fn fallback_arch(&self) -> Option<String> {
@@ -66,6 +73,18 @@ impl HostTree for HostTreeAt {
     fn exists(&self, path: &str) -> bool {
         self.path(path).exists()
     }
+
+    fn list(&self, dir: &str) -> Vec<String> {
+        list_dir(&self.path(dir))
+    }
+}
+
+fn list_dir(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().filter_map(|e| e.file_name().into_string().ok()).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
 }
 
 /// SELinux's mode on the host.

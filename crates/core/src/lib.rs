@@ -11,6 +11,7 @@ pub mod container;
 pub mod cvmfs_repo;
 pub mod diagnosis;
 pub mod dns;
+pub mod dockerd_startup;
 pub mod doctor;
 pub mod engine;
 pub mod engine_info;
