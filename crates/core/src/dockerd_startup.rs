@@ -70,7 +70,12 @@ pub struct DockerdStartup {
 /// A process's command line: NUL-separated arguments.
 fn cmdline(tree: &dyn HostTree, pid: &str) -> Vec<String> {
     tree.read(&format!("/proc/{pid}/cmdline"))
-        .map(|text| text.split('\0').filter(|a| !a.is_empty()).map(str::to_string).collect())
+        .map(|text| {
+            text.split('\0')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -89,7 +94,11 @@ fn flag_value(args: &[String], flag: &str) -> Option<String> {
 
 /// Reads how dockerd was started on the host `tree` describes.
 pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
-    let init = match tree.read("/proc/1/comm").map(|c| c.trim().to_string()).as_deref() {
+    let init = match tree
+        .read("/proc/1/comm")
+        .map(|c| c.trim().to_string())
+        .as_deref()
+    {
         Ok("systemd") => InitSystem::Systemd,
         _ if tree.exists("/run/systemd/system") => InitSystem::Systemd,
         Ok("init") => InitSystem::Sysvinit,
@@ -99,13 +108,20 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
         .list("/proc")
         .into_iter()
         .filter(|name| name.chars().all(|c| c.is_ascii_digit()))
-        .find(|pid| tree.read(&format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "dockerd"));
+        .find(|pid| {
+            tree.read(&format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| c.trim() == "dockerd")
+        });
     let args: Vec<String> = pid
         .as_deref()
         .map(|pid| cmdline(tree, pid).into_iter().skip(1).collect())
         .unwrap_or_default();
     let config_file = flag_value(&args, "--config-file").unwrap_or_else(|| DAEMON_JSON.to_string());
-    let mut unit_texts: Vec<String> = UNIT_FILES.iter().find_map(|f| tree.read(f).ok()).into_iter().collect();
+    let mut unit_texts: Vec<String> = UNIT_FILES
+        .iter()
+        .find_map(|f| tree.read(f).ok())
+        .into_iter()
+        .collect();
     for name in tree.list(DROP_IN_DIR) {
         if name.ends_with(".conf") {
             if let Ok(text) = tree.read(&format!("{DROP_IN_DIR}/{name}")) {
@@ -120,13 +136,17 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
             if let Some(file) = line.strip_prefix("EnvironmentFile=") {
                 environment_files.push(file.trim_start_matches('-').to_string());
             }
-            if line.starts_with("ExecStart=") && (line.contains("$DOCKER_OPTS") || line.contains("${DOCKER_OPTS}")) {
+            if line.starts_with("ExecStart=")
+                && (line.contains("$DOCKER_OPTS") || line.contains("${DOCKER_OPTS}"))
+            {
                 unit_uses_docker_opts = true;
             }
         }
     }
     let reads_default_docker = match init {
-        InitSystem::Systemd => unit_uses_docker_opts && environment_files.iter().any(|f| f == DEFAULT_DOCKER),
+        InitSystem::Systemd => {
+            unit_uses_docker_opts && environment_files.iter().any(|f| f == DEFAULT_DOCKER)
+        }
         InitSystem::Sysvinit => true,
         InitSystem::Unknown => false,
     };
@@ -143,7 +163,11 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
     .to_string();
     let dns_flags = args
         .iter()
-        .filter(|a| ["--dns", "--dns-search", "--dns-opt"].iter().any(|f| a.as_str() == *f || a.starts_with(&format!("{f}="))))
+        .filter(|a| {
+            ["--dns", "--dns-search", "--dns-opt"]
+                .iter()
+                .any(|f| a.as_str() == *f || a.starts_with(&format!("{f}=")))
+        })
         .cloned()
         .collect();
     DockerdStartup {
@@ -180,15 +204,31 @@ mod tests {
         let (_d, tree) = canned(&[
             ("/proc/1/comm", "systemd\n"),
             ("/proc/812/comm", "dockerd\n"),
-            ("/proc/812/cmdline", "/usr/bin/dockerd\0-H\0fd://\0--containerd=/run/containerd/containerd.sock\0"),
+            (
+                "/proc/812/cmdline",
+                "/usr/bin/dockerd\0-H\0fd://\0--containerd=/run/containerd/containerd.sock\0",
+            ),
             ("/proc/900/comm", "bash\n"),
-            ("/lib/systemd/system/docker.service", "[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n"),
+            (
+                "/lib/systemd/system/docker.service",
+                "[Service]\nExecStart=/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock\n",
+            ),
         ]);
         let found = detect(&tree);
         assert_eq!(found.init, InitSystem::Systemd);
         assert_eq!(found.pid, Some(812));
-        assert_eq!(found.args, ["-H", "fd://", "--containerd=/run/containerd/containerd.sock"]);
-        assert_eq!(found.target, DnsConfigTarget::DaemonJson(DAEMON_JSON.into()));
+        assert_eq!(
+            found.args,
+            [
+                "-H",
+                "fd://",
+                "--containerd=/run/containerd/containerd.sock"
+            ]
+        );
+        assert_eq!(
+            found.target,
+            DnsConfigTarget::DaemonJson(DAEMON_JSON.into())
+        );
         assert_eq!(found.restart_command, "systemctl restart docker");
         assert!(found.dns_flags.is_empty());
     }
@@ -197,22 +237,37 @@ mod tests {
     fn a_unit_that_passes_docker_opts_and_a_sysvinit_host_use_default_docker() {
         let (_d, tree) = canned(&[
             ("/proc/1/comm", "systemd\n"),
-            ("/lib/systemd/system/docker.service", "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/bin/dockerd -H fd:// $DOCKER_OPTS\n"),
+            (
+                "/lib/systemd/system/docker.service",
+                "[Service]\nEnvironmentFile=-/etc/default/docker\nExecStart=/usr/bin/dockerd -H fd:// $DOCKER_OPTS\n",
+            ),
         ]);
         let found = detect(&tree);
         assert!(found.unit_uses_docker_opts);
         assert_eq!(found.environment_files, [DEFAULT_DOCKER]);
-        assert_eq!(found.target, DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into()));
+        assert_eq!(
+            found.target,
+            DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into())
+        );
         assert_eq!(found.pid, None);
 
         let (_d, sysv) = canned(&[
             ("/proc/1/comm", "init\n"),
             ("/proc/77/comm", "dockerd\n"),
-            ("/proc/77/cmdline", "/usr/bin/dockerd\0--dns\0192.0.2.53\0--config-file=/srv/docker.json\0"),
+            (
+                "/proc/77/cmdline",
+                concat!(
+                    "/usr/bin/dockerd\0--dns\0",
+                    "192.0.2.53\0--config-file=/srv/docker.json\0"
+                ),
+            ),
         ]);
         let found = detect(&sysv);
         assert_eq!(found.init, InitSystem::Sysvinit);
-        assert_eq!(found.target, DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into()));
+        assert_eq!(
+            found.target,
+            DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into())
+        );
         assert_eq!(found.config_file, "/srv/docker.json");
         assert_eq!(found.dns_flags, ["--dns"]);
         assert_eq!(found.restart_command, "service docker restart");
@@ -222,12 +277,21 @@ mod tests {
     fn drop_ins_count_and_this_machine_is_read_without_error() {
         let (_d, tree) = canned(&[
             ("/run/systemd/system/.keep", ""),
-            ("/lib/systemd/system/docker.service", "[Service]\nExecStart=/usr/bin/dockerd\n"),
-            ("/etc/systemd/system/docker.service.d/opts.conf", "[Service]\nEnvironmentFile=/etc/default/docker\nExecStart=\nExecStart=/usr/bin/dockerd ${DOCKER_OPTS}\n"),
+            (
+                "/lib/systemd/system/docker.service",
+                "[Service]\nExecStart=/usr/bin/dockerd\n",
+            ),
+            (
+                "/etc/systemd/system/docker.service.d/opts.conf",
+                "[Service]\nEnvironmentFile=/etc/default/docker\nExecStart=\nExecStart=/usr/bin/dockerd ${DOCKER_OPTS}\n",
+            ),
         ]);
         let found = detect(&tree);
         assert_eq!(found.init, InitSystem::Systemd);
-        assert_eq!(found.target, DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into()));
+        assert_eq!(
+            found.target,
+            DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into())
+        );
         // The live host: whatever it is, a dockerd that runs here is found.
         let live = detect(&crate::host::LiveHost);
         let running = std::fs::read_dir("/proc").unwrap().flatten().any(|e| {
