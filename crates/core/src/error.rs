@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 /// What can go wrong in the core: a value that does not parse, or a file
-/// that cannot be read.
+/// that cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A user-supplied value is malformed. `what` names the kind of value
@@ -22,6 +22,17 @@ pub enum Error {
     #[error("cannot read {what} {path}: {source}")]
     Read {
         /// What the file was meant to hold (for example "seccomp profile").
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written (or backed up, or renamed into place).
+    #[error("cannot write {what} {path}: {source}")]
+    Write {
+        /// What the file holds (for example "Docker daemon configuration").
         what: &'static str,
         /// The file.
         path: PathBuf,

@@ -7,10 +7,13 @@
 //! tested on canned trees), the doctor's [`Report`], and the traits an engine
 //! implements ([`ContainerRuntime`], [`ImageBuilder`]).
 
+pub mod atomic_file;
 pub mod container;
 pub mod cvmfs_repo;
+pub mod daemon_dns;
 pub mod diagnosis;
 pub mod dns;
+pub mod dns_diagnosis;
 pub mod dockerd_startup;
 pub mod doctor;
 pub mod engine;
@@ -23,6 +26,7 @@ pub mod parrot_session;
 pub mod probe;
 pub mod proxy_chain;
 pub mod report;
+pub mod resolv_conf;
 pub mod security;
 pub mod selinux;
 

@@ -60,6 +60,27 @@ fn check_tag(tag: &str) -> Result<()> {
     Ok(())
 }
 
+/// The line without terminal colour codes (the classic builder paints a
+/// step's standard error red with `ESC [ 91 m` ... `ESC [ 0 m`).
+fn strip_colour(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' && chars.peek() == Some(&'[') {
+            chars.next();
+            // Parameters and intermediates, then one final byte in @..~.
+            for next in chars.by_ref() {
+                if ('@'..='~').contains(&next) {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The state of a build as its output streams by.
 #[derive(Default)]
 struct BuildLog {
@@ -87,6 +108,7 @@ impl BuildLog {
     }
 
     fn record(&mut self, line: String, on_event: &mut (dyn FnMut(BuildEvent) + Send)) {
+        let line = strip_colour(&line);
         if line.starts_with("Step ") {
             self.step = Some(line.clone());
             self.last_lines.clear();
@@ -219,6 +241,17 @@ mod tests {
             seen.last(),
             Some(&BuildEvent::Error("returned a non-zero code: 1\n".into()))
         );
+    }
+
+    #[test]
+    fn colour_codes_are_stripped() {
+        assert_eq!(strip_colour("\u{1b}[91mon-stderr"), "on-stderr");
+        assert_eq!(
+            strip_colour("\u{1b}[0mabout to fail\u{1b}[1;31m!"),
+            "about to fail!"
+        );
+        assert_eq!(strip_colour("plain [text]"), "plain [text]");
+        assert_eq!(strip_colour("cut \u{1b}["), "cut ");
     }
 
     #[test]

@@ -27,7 +27,9 @@ pub fn core_error(err: pcvmfs_core::Error) -> PyErr {
     let message = err.to_string();
     match &err {
         pcvmfs_core::Error::Parse { .. } => ParseError::new_err(message),
-        pcvmfs_core::Error::Read { source, .. } => os_error(source, message),
+        pcvmfs_core::Error::Read { source, .. } | pcvmfs_core::Error::Write { source, .. } => {
+            os_error(source, message)
+        }
     }
 }
 

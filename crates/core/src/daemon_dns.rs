@@ -1,0 +1,560 @@
+//! The Docker daemon's own DNS settings, the fix for containers that cannot
+//! resolve names: the `dns`, `dns-search` and `dns-opts` keys of
+//! `/etc/docker/daemon.json`, or the `--dns`, `--dns-search` and `--dns-opt`
+//! flags of `DOCKER_OPTS` in `/etc/default/docker` on sysvinit hosts.
+//!
+//! Both files belong to the administrator, so an edit keeps everything it
+//! does not own (other keys and their order, other flags, comments, lines),
+//! refuses a file it cannot understand rather than guess, and replaces the
+//! file atomically with a backup (see [`crate::atomic_file`]).
+
+use std::fs;
+use std::io::ErrorKind;
+use std::net::IpAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::atomic_file::write_atomically;
+use crate::dns::{DnsOptions, check_domain, check_option};
+use crate::error::Error;
+
+/// Where dockerd reads its configuration file by default.
+pub const DAEMON_JSON_PATH: &str = "/etc/docker/daemon.json";
+
+/// Where the sysvinit script of Debian's docker package reads `DOCKER_OPTS`.
+pub const DOCKER_DEFAULTS_PATH: &str = "/etc/default/docker";
+
+/// The three DNS settings, as (daemon.json key, dockerd flag).
+const SETTINGS: [(&str, &str); 3] = [
+    ("dns", "--dns"),
+    ("dns-search", "--dns-search"),
+    ("dns-opts", "--dns-opt"),
+];
+
+/// Parses DNS server addresses given as text, refusing anything that is not
+/// an IPv4 or IPv6 address (so no text can smuggle shell or extra lines into
+/// a configuration file).
+pub fn parse_dns_servers<S: AsRef<str>>(texts: &[S]) -> Result<Vec<IpAddr>, Error> {
+    let none: [&str; 0] = [];
+    let texts: Vec<&str> = texts.iter().map(AsRef::as_ref).collect();
+    DnsOptions::new(&texts, &none, &none).map(|dns| dns.servers)
+}
+
+/// Checks the search domains and resolver options before anything changes.
+fn check_search_and_options(
+    search: Option<&[String]>,
+    options: Option<&[String]>,
+) -> Result<(), Error> {
+    search
+        .into_iter()
+        .flatten()
+        .try_for_each(|d| check_domain(d))?;
+    options
+        .into_iter()
+        .flatten()
+        .try_for_each(|o| check_option(o))
+}
+
+/// `/etc/docker/daemon.json`, loaded to change its DNS keys and nothing
+/// else: every other key keeps its value and its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonDnsConfig {
+    path: PathBuf,
+    settings: Map<String, Value>,
+}
+
+impl DaemonDnsConfig {
+    /// Reads `path`. A missing file is an empty configuration, and so is an
+    /// empty one, which dockerd accepts too; a file that is not JSON, or
+    /// whose top level is not an object, is refused with an error naming it.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(Error::Read {
+                    what: "Docker daemon configuration",
+                    path,
+                    source,
+                });
+            }
+        };
+        // dockerd skips a UTF-8 byte order mark, so it must be accepted here.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let settings = if text.trim().is_empty() {
+            Map::new()
+        } else {
+            let refuse = |reason: String| {
+                Error::parse(
+                    "Docker daemon configuration",
+                    &path.display().to_string(),
+                    reason,
+                )
+            };
+            match serde_json::from_str::<Value>(text) {
+                Ok(Value::Object(settings)) => settings,
+                Ok(_) => return Err(refuse("the top level is not a JSON object".into())),
+                Err(err) => return Err(refuse(format!("not valid JSON: {err}"))),
+            }
+        };
+        Ok(DaemonDnsConfig { path, settings })
+    }
+
+    /// The file this configuration was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The DNS settings in the file, checked like any user value.
+    pub fn dns(&self) -> Result<DnsOptions, Error> {
+        let list = |key: &str| -> Result<Vec<String>, Error> {
+            match self.settings.get(key) {
+                None | Some(Value::Null) => Ok(Vec::new()),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .map(|item| match item {
+                        Value::String(text) => Ok(text.clone()),
+                        other => Err(self.bad_key(key, &format!("holds {other}, not a string"))),
+                    })
+                    .collect(),
+                Some(other) => Err(self.bad_key(key, &format!("is {other}, not a list"))),
+            }
+        };
+        DnsOptions::new(&list("dns")?, &list("dns-search")?, &list("dns-opts")?)
+    }
+
+    /// Whether `key` (for example `dns-search`) is set in the file.
+    pub fn has(&self, key: &str) -> bool {
+        self.settings.contains_key(key)
+    }
+
+    /// Sets the name servers (`dns`), and the search domains (`dns-search`)
+    /// and resolver options (`dns-opts`) when given; `None` leaves a key as
+    /// it is, an empty list removes it so that dockerd's default applies.
+    /// Values are checked first, so an error changes nothing.
+    pub fn set_dns(
+        &mut self,
+        servers: &[IpAddr],
+        search: Option<&[String]>,
+        options: Option<&[String]>,
+    ) -> Result<(), Error> {
+        check_search_and_options(search, options)?;
+        let servers: Vec<String> = servers.iter().map(IpAddr::to_string).collect();
+        self.set_list("dns", &servers);
+        if let Some(search) = search {
+            self.set_list("dns-search", search);
+        }
+        if let Some(options) = options {
+            self.set_list("dns-opts", options);
+        }
+        Ok(())
+    }
+
+    /// Writes the configuration to `path`, or back to the file it was
+    /// loaded from: pretty JSON (2-space indent, final newline), atomically,
+    /// with a backup of the file replaced.
+    pub fn save(&self, path: Option<&Path>) -> Result<(), Error> {
+        write_atomically(path.unwrap_or(&self.path), self.to_json().as_bytes())
+    }
+
+    /// The text [`DaemonDnsConfig::save`] writes.
+    pub fn to_json(&self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(&self.settings).expect("a JSON map always serialises");
+        text.push('\n');
+        text
+    }
+
+    fn set_list(&mut self, key: &str, values: &[String]) {
+        if values.is_empty() {
+            // shift_remove keeps the order of the keys that follow.
+            self.settings.shift_remove(key);
+        } else if let Some(slot) = self.settings.get_mut(key) {
+            *slot = values.iter().cloned().map(Value::String).collect();
+        } else {
+            self.settings.insert(
+                key.to_string(),
+                values.iter().cloned().map(Value::String).collect(),
+            );
+        }
+    }
+
+    fn bad_key(&self, key: &str, reason: &str) -> Error {
+        Error::parse(
+            "Docker daemon configuration",
+            &self.path.display().to_string(),
+            format!("{key:?} {reason}"),
+        )
+    }
+}
+
+/// `/etc/default/docker`, a shell file whose `DOCKER_OPTS="..."` holds
+/// dockerd's flags on sysvinit hosts. Only the DNS flags inside the
+/// `DOCKER_OPTS` assignments change; every other byte is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerOpts {
+    path: PathBuf,
+    text: String,
+}
+
+/// How the value of one `DOCKER_OPTS=` assignment is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quoting {
+    Double,
+    Single,
+    Bare,
+}
+
+/// One uncommented `DOCKER_OPTS=` assignment: where its value sits in the
+/// file (quotes included) and where the text between the quotes is.
+#[derive(Debug, Clone)]
+struct Assignment {
+    value: Range<usize>,
+    inner: Range<usize>,
+    quoting: Quoting,
+}
+
+impl DockerOpts {
+    /// Reads `path`; a missing file is an empty one (it is created on
+    /// save). A `DOCKER_OPTS` value that cannot be edited safely (an
+    /// unterminated quote, several quoted parts) is refused here.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref().to_path_buf();
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == ErrorKind::NotFound => String::new(),
+            Err(source) => {
+                return Err(Error::Read {
+                    what: "Docker defaults file",
+                    path,
+                    source,
+                });
+            }
+        };
+        let opts = DockerOpts { path, text };
+        opts.assignments()?;
+        Ok(opts)
+    }
+
+    /// The file this was loaded from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The whole text as it would be saved.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The flags of every `DOCKER_OPTS` assignment, in order, as dockerd
+    /// would get them (for [`dns_conflict`]).
+    pub fn flags(&self) -> Vec<String> {
+        let Ok(assignments) = self.assignments() else {
+            return Vec::new();
+        };
+        assignments
+            .iter()
+            .flat_map(|a| {
+                words(&self.text[a.inner.clone()], a.quoting)
+                    .into_iter()
+                    .map(|w| {
+                        let word = &self.text[a.inner.start + w.start..a.inner.start + w.end];
+                        if a.quoting == Quoting::Double {
+                            unquote(word)
+                        } else {
+                            word.to_string()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    /// Replaces the `--dns` flags with `servers`, and the `--dns-search`
+    /// and `--dns-opt` flags with `search` and `options` when given (`None`
+    /// keeps them), in every `DOCKER_OPTS` assignment; the new flags go at
+    /// the end of the last one, or of a new `DOCKER_OPTS="..."` line when
+    /// there is none. Values are checked first, so an error changes nothing.
+    pub fn set_dns(
+        &mut self,
+        servers: &[IpAddr],
+        search: Option<&[String]>,
+        options: Option<&[String]>,
+    ) -> Result<(), Error> {
+        check_search_and_options(search, options)?;
+        let mut replaced = vec!["--dns"];
+        let mut added: Vec<String> = servers.iter().map(|s| format!("--dns {s}")).collect();
+        if let Some(search) = search {
+            replaced.push("--dns-search");
+            added.extend(search.iter().map(|d| format!("--dns-search {d}")));
+        }
+        if let Some(options) = options {
+            replaced.push("--dns-opt");
+            added.extend(options.iter().map(|o| format!("--dns-opt {o}")));
+        }
+        let assignments = self.assignments()?;
+        let Some(last) = assignments.len().checked_sub(1) else {
+            if !added.is_empty() {
+                if !self.text.is_empty() && !self.text.ends_with('\n') {
+                    self.text.push('\n');
+                }
+                self.text
+                    .push_str(&format!("DOCKER_OPTS=\"{}\"\n", added.join(" ")));
+            }
+            return Ok(());
+        };
+        // From the end, so that earlier ranges stay valid.
+        for (index, assignment) in assignments.iter().enumerate().rev() {
+            let inner = &self.text[assignment.inner.clone()];
+            let extra = if index == last { &added[..] } else { &[] };
+            let edited = edit_flags(inner, assignment.quoting, &replaced, extra);
+            if edited == inner {
+                continue;
+            }
+            let value = match assignment.quoting {
+                Quoting::Single => format!("'{edited}'"),
+                // A bare value holds no quotes, backslashes or blanks (see
+                // `assignments`), so double quotes keep its meaning.
+                Quoting::Double | Quoting::Bare => format!("\"{edited}\""),
+            };
+            self.text.replace_range(assignment.value.clone(), &value);
+        }
+        Ok(())
+    }
+
+    /// Writes the file to `path`, or back to the file it was loaded from,
+    /// atomically and with a backup of the file replaced.
+    pub fn save(&self, path: Option<&Path>) -> Result<(), Error> {
+        write_atomically(path.unwrap_or(&self.path), self.text.as_bytes())
+    }
+
+    fn refuse(&self, line: usize, reason: &str) -> Error {
+        Error::parse(
+            "Docker defaults file",
+            &format!("{}:{line}", self.path.display()),
+            reason,
+        )
+    }
+
+    /// The uncommented `DOCKER_OPTS=` assignments, each at the start of a
+    /// line (after blanks and an optional `export`).
+    fn assignments(&self) -> Result<Vec<Assignment>, Error> {
+        let text = &self.text;
+        let bytes = text.as_bytes();
+        let mut found = Vec::new();
+        let mut line_start = 0;
+        let mut line_number = 1;
+        while line_start < text.len() {
+            let line_end = text[line_start..]
+                .find('\n')
+                .map_or(text.len(), |i| line_start + i);
+            let line = &text[line_start..line_end];
+            let body = line.trim_start();
+            let body = body
+                .strip_prefix("export")
+                .filter(|rest| rest.starts_with([' ', '\t']))
+                .map_or(body, str::trim_start);
+            let mut next = line_end + 1;
+            if let Some(rest) = body.strip_prefix("DOCKER_OPTS=") {
+                let start = line_start + (line.len() - rest.len());
+                let (value, inner, quoting) = match bytes.get(start) {
+                    Some(b'"') => {
+                        let end = closing_double_quote(text, start + 1)
+                            .ok_or_else(|| self.refuse(line_number, "unterminated \" quote"))?;
+                        (start..end + 1, start + 1..end, Quoting::Double)
+                    }
+                    Some(b'\'') => {
+                        let end = text[start + 1..]
+                            .find('\'')
+                            .map(|i| start + 1 + i)
+                            .ok_or_else(|| self.refuse(line_number, "unterminated ' quote"))?;
+                        (start..end + 1, start + 1..end, Quoting::Single)
+                    }
+                    _ => {
+                        let end = text[start..line_end]
+                            .find(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|'))
+                            .map_or(line_end, |i| start + i);
+                        if text[start..end].contains(['"', '\'', '\\']) {
+                            return Err(self.refuse(
+                                line_number,
+                                "a DOCKER_OPTS value with quotes or backslashes inside a word \
+                                 cannot be edited safely; quote the whole value",
+                            ));
+                        }
+                        (start..end, start..end, Quoting::Bare)
+                    }
+                };
+                if let Some(&after) = bytes.get(value.end)
+                    && !matches!(after, b' ' | b'\t' | b'\n' | b';' | b'#' | b'&' | b'|')
+                {
+                    return Err(self.refuse(
+                        line_number,
+                        "a DOCKER_OPTS value made of several quoted parts cannot be edited \
+                         safely; use one pair of quotes",
+                    ));
+                }
+                // A quoted value may span lines; go on after it.
+                line_number += text[line_start..value.end].matches('\n').count();
+                next = text[value.end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| value.end + i)
+                    + 1;
+                found.push(Assignment {
+                    value,
+                    inner,
+                    quoting,
+                });
+            }
+            line_number += 1;
+            line_start = next;
+        }
+        Ok(found)
+    }
+}
+
+/// The index of the `"` closing a double-quoted string that starts at
+/// `from`, skipping backslash escapes.
+fn closing_double_quote(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// The words of a `DOCKER_OPTS` value (the text between its quotes), as
+/// byte ranges; a backslash-newline inside double quotes joins lines and
+/// separates words.
+fn words(inner: &str, quoting: Quoting) -> Vec<Range<usize>> {
+    let bytes = inner.as_bytes();
+    let is_blank = |i: usize| -> usize {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' => 1,
+            b'\\' if quoting == Quoting::Double && bytes.get(i + 1) == Some(&b'\n') => 2,
+            _ => 0,
+        }
+    };
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let blank = is_blank(i);
+        if blank > 0 {
+            i += blank;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && is_blank(i) == 0 {
+            // An escaped character belongs to the word, whatever it is.
+            i += if bytes[i] == b'\\' && quoting == Quoting::Double {
+                2
+            } else {
+                1
+            };
+        }
+        let end = i.min(bytes.len());
+        found.push(start..end);
+    }
+    found
+}
+
+/// A word as dockerd gets it: backslash escapes of a double-quoted value
+/// removed.
+fn unquote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The flag a word names, and whether its value is in the next word
+/// (`--dns X`) rather than in the word itself (`--dns=X`).
+fn flag_of(word: &str) -> (&str, bool) {
+    match word.split_once('=') {
+        Some((flag, _)) => (flag, false),
+        None => (word, true),
+    }
+}
+
+/// `inner` without the flags in `replaced` (both forms), each removed with
+/// the blanks before it, and with `added` appended; every other byte kept.
+fn edit_flags(inner: &str, quoting: Quoting, replaced: &[&str], added: &[String]) -> String {
+    let spans = words(inner, quoting);
+    let mut removed = vec![false; spans.len()];
+    let mut i = 0;
+    while i < spans.len() {
+        let (flag, value_follows) = flag_of(&inner[spans[i].clone()]);
+        if replaced.contains(&flag) {
+            removed[i] = true;
+            if value_follows && i + 1 < spans.len() {
+                i += 1;
+                removed[i] = true;
+            }
+        }
+        i += 1;
+    }
+    let leading = &inner[..spans.first().map_or(inner.len(), |s| s.start)];
+    let mut out = String::new();
+    let mut kept_any = false;
+    for (index, span) in spans.iter().enumerate() {
+        if removed[index] {
+            continue;
+        }
+        // The blanks before a kept word; those before a removed word go
+        // with it.
+        let gap = if kept_any {
+            &inner[spans[index - 1].end..span.start]
+        } else {
+            leading
+        };
+        out.push_str(gap);
+        out.push_str(&inner[span.clone()]);
+        kept_any = true;
+    }
+    if !kept_any {
+        out.push_str(leading);
+    }
+    for flag in added {
+        if !out.trim().is_empty() {
+            out.push(' ');
+        }
+        out.push_str(flag);
+    }
+    let trailing_start = spans.last().map_or(inner.len(), |s| s.end);
+    out.push_str(&inner[trailing_start..]);
+    out
+}
+
+/// A warning when a DNS setting is given both as a dockerd flag (from its
+/// command line or `DOCKER_OPTS`) and in daemon.json, which makes dockerd
+/// refuse to start; `None` when there is no such clash.
+pub fn dns_conflict(daemon_json: &DaemonDnsConfig, dockerd_args: &[String]) -> Option<String> {
+    let clashes: Vec<String> = SETTINGS
+        .iter()
+        .filter(|(key, flag)| {
+            daemon_json.has(key) && dockerd_args.iter().any(|arg| flag_of(arg).0 == *flag)
+        })
+        .map(|(key, flag)| format!("{flag} and \"{key}\""))
+        .collect();
+    if clashes.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "dockerd will refuse to start: {} set both as a flag and in {}; \
+         keep them in one place only",
+        clashes.join(", "),
+        daemon_json.path().display()
+    ))
+}
