@@ -44,6 +44,9 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A file could not be written (through the core's atomic writer).
+    #[error(transparent)]
+    Core(#[from] pcvmfs_core::Error),
     /// A file could not be read or written.
     #[error("{what} {path}: {source}")]
     Io {

@@ -3,11 +3,10 @@
 //! -r`; and removing it again.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use pcvmfs_core::HostTree;
+use pcvmfs_core::atomic_file::write_atomically;
 
 use crate::apparmor_parser::{run_on_file, validate};
 use crate::error::{Error, Result};
@@ -16,9 +15,6 @@ use crate::status::status_of;
 
 /// Where profiles live on Debian and Ubuntu.
 pub const POLICY_DIR: &str = "/etc/apparmor.d";
-
-/// The suffix of the backup of a replaced profile file.
-pub const BACKUP_SUFFIX: &str = ".pcvmfs-backup";
 
 /// Checks that a profile name can also be a file name in the policy
 /// directory.
@@ -59,51 +55,6 @@ fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> 
     }
 }
 
-/// Writes `content` to `path` atomically: a temporary file in the same
-/// directory, flushed to disk, renamed over the target; the directory is
-/// synced too. An existing file is first copied to `path` +
-/// [`BACKUP_SUFFIX`], and its mode and owner are kept.
-pub fn write_atomically(path: &Path, content: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let existing = fs::metadata(path).ok();
-    if existing.is_some() {
-        let mut backup = path.as_os_str().to_owned();
-        backup.push(BACKUP_SUFFIX);
-        fs::copy(path, &backup).map_err(io("cannot back up", path))?;
-    }
-    let mut temp = tempfile::Builder::new()
-        .prefix(".pcvmfs-")
-        .tempfile_in(dir)
-        .map_err(io("cannot write in", dir))?;
-    temp.write_all(content.as_bytes())
-        .map_err(io("cannot write in", dir))?;
-    temp.as_file()
-        .sync_all()
-        .map_err(io("cannot write in", dir))?;
-    let mode = existing
-        .as_ref()
-        .map_or(0o644, |m| m.permissions().mode() & 0o7777);
-    fs::set_permissions(temp.path(), fs::Permissions::from_mode(mode))
-        .map_err(io("cannot set the mode of", path))?;
-    if let Some(meta) = &existing {
-        // Keeping the owner needs privileges the caller may lack; a file
-        // owned by the caller needs nothing.
-        let _ = std::os::unix::fs::chown(temp.path(), Some(meta.uid()), Some(meta.gid()));
-    }
-    temp.persist(path).map_err(|e| Error::Io {
-        what: "cannot replace",
-        path: path.to_path_buf(),
-        source: e.error,
-    })?;
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io("cannot sync", dir))?;
-    Ok(())
-}
-
 /// Installs the policy's first profile as `directory/NAME`: validated with
 /// `apparmor_parser`, written atomically with a backup of any file it
 /// replaces, then (with `load`) loaded or replaced in the kernel. Where the
@@ -134,7 +85,7 @@ pub fn install(
     }
     validate(policy)?;
     let path = directory.join(&name);
-    write_atomically(&path, &policy.render())?;
+    write_atomically(&path, policy.render().as_bytes())?;
     if load {
         run_on_file(&["--replace", "--quiet"], &path)?;
     }
@@ -160,6 +111,7 @@ pub fn remove(name: &str, directory: &Path, host: &dyn HostTree) -> Result<bool>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn names_that_are_not_file_names_are_refused() {
@@ -185,13 +137,13 @@ mod tests {
     fn an_atomic_write_keeps_a_backup_and_the_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p");
-        write_atomically(&path, "one\n").unwrap();
+        write_atomically(&path, b"one\n").unwrap();
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o644
         );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-        write_atomically(&path, "two\n").unwrap();
+        write_atomically(&path, b"two\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "two\n");
         assert_eq!(
             fs::read_to_string(dir.path().join("p.pcvmfs-backup")).unwrap(),
@@ -204,7 +156,7 @@ mod tests {
         let leftovers: Vec<_> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .filter(|n| n.starts_with(".pcvmfs-"))
+            .filter(|n| n.contains("pcvmfs-tmp"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }

@@ -15,9 +15,10 @@ use crate::report::json_to_py;
 /// The Python exception for an AppArmor error.
 pub fn apparmor_error(err: Error) -> PyErr {
     let message = err.to_string();
-    match &err {
+    match err {
         Error::Parse { .. } | Error::BadName { .. } => ParseError::new_err(message),
-        Error::Io { source, .. } => os_error(source, message),
+        Error::Io { source, .. } => os_error(&source, message),
+        Error::Core(core) => crate::errors::core_error(core),
         Error::Rejected { .. } | Error::ParserMissing | Error::KernelUnavailable { .. } => {
             AppArmorError::new_err(message)
         }
