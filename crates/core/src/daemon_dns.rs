@@ -57,6 +57,20 @@ fn check_search_and_options(
         .try_for_each(|o| check_option(o))
 }
 
+/// A file's text, or empty text when the file does not exist (it is
+/// created on save).
+fn read_if_present(path: &Path, what: &'static str) -> Result<String, Error> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(err) if err.kind() == ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(Error::Read {
+            what,
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
 /// `/etc/docker/daemon.json`, loaded to change its DNS keys and nothing
 /// else: every other key keeps its value and its place.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,17 +85,7 @@ impl DaemonDnsConfig {
     /// whose top level is not an object, is refused with an error naming it.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == ErrorKind::NotFound => String::new(),
-            Err(source) => {
-                return Err(Error::Read {
-                    what: "Docker daemon configuration",
-                    path,
-                    source,
-                });
-            }
-        };
+        let text = read_if_present(&path, "Docker daemon configuration")?;
         // dockerd skips a UTF-8 byte order mark, so it must be accepted here.
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
         let settings = if text.trim().is_empty() {
@@ -223,17 +227,7 @@ impl DockerOpts {
     /// unterminated quote, several quoted parts) is refused here.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
-        let text = match fs::read_to_string(&path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == ErrorKind::NotFound => String::new(),
-            Err(source) => {
-                return Err(Error::Read {
-                    what: "Docker defaults file",
-                    path,
-                    source,
-                });
-            }
-        };
+        let text = read_if_present(&path, "Docker defaults file")?;
         let opts = DockerOpts { path, text };
         opts.assignments()?;
         Ok(opts)

@@ -190,12 +190,7 @@ mod tests {
 
     fn canned(files: &[(&str, &str)]) -> (tempfile::TempDir, HostTreeAt) {
         let dir = tempfile::tempdir().unwrap();
-        for (path, content) in files {
-            let full = dir.path().join(path.trim_start_matches('/'));
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
-        }
-        let tree = HostTreeAt::new(dir.path());
+        let tree = HostTreeAt::populate(dir.path(), files).unwrap();
         (dir, tree)
     }
 

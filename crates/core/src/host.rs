@@ -60,6 +60,20 @@ impl HostTreeAt {
         HostTreeAt { root: root.into() }
     }
 
+    /// Writes a canned tree under `root` (each absolute path with its
+    /// content) and returns the tree: a host to test logic on.
+    pub fn populate(root: impl Into<PathBuf>, files: &[(&str, &str)]) -> io::Result<Self> {
+        let tree = HostTreeAt::new(root);
+        for (path, content) in files {
+            let full = tree.path(path);
+            if let Some(parent) = full.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(full, content)?;
+        }
+        Ok(tree)
+    }
+
     fn path(&self, path: &str) -> PathBuf {
         self.root.join(path.trim_start_matches('/'))
     }
@@ -201,12 +215,7 @@ mod tests {
 
     fn canned(files: &[(&str, &str)]) -> (tempfile::TempDir, HostTreeAt) {
         let dir = tempfile::tempdir().unwrap();
-        for (path, content) in files {
-            let full = dir.path().join(path.trim_start_matches('/'));
-            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-            std::fs::write(full, content).unwrap();
-        }
-        let tree = HostTreeAt::new(dir.path());
+        let tree = HostTreeAt::populate(dir.path(), files).unwrap();
         (dir, tree)
     }
 
