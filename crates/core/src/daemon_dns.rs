@@ -86,8 +86,15 @@ impl DaemonDnsConfig {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
         let text = read_if_present(&path, "Docker daemon configuration")?;
+        Self::parse(path, &text)
+    }
+
+    /// Reads `text` as the content of the file `path` (which is only
+    /// remembered, for messages and [`DaemonDnsConfig::save`]).
+    pub fn parse(path: impl Into<PathBuf>, text: &str) -> Result<Self, Error> {
+        let path = path.into();
         // dockerd skips a UTF-8 byte order mark, so it must be accepted here.
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let settings = if text.trim().is_empty() {
             Map::new()
         } else {
@@ -228,7 +235,16 @@ impl DockerOpts {
     pub fn load(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref().to_path_buf();
         let text = read_if_present(&path, "Docker defaults file")?;
-        let opts = DockerOpts { path, text };
+        Self::parse(path, &text)
+    }
+
+    /// Reads `text` as the content of the file `path` (which is only
+    /// remembered, for messages and [`DockerOpts::save`]).
+    pub fn parse(path: impl Into<PathBuf>, text: &str) -> Result<Self, Error> {
+        let opts = DockerOpts {
+            path: path.into(),
+            text: text.to_string(),
+        };
         opts.assignments()?;
         Ok(opts)
     }

@@ -107,8 +107,40 @@ impl NetworkKind {
     }
 }
 
+/// Which generation of Docker's DNS rules the engine follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum EngineRules {
+    /// Docker Engine 20.10 to 24: loopback servers are dropped everywhere.
+    #[default]
+    Before25,
+    /// Docker Engine 25 and later: on user-defined networks the embedded
+    /// resolver forwards queries for the host's loopback servers from the
+    /// host's namespace, so they keep working there.
+    Since25,
+}
+
+impl EngineRules {
+    /// The rules of the engine whose version (`ServerVersion`, such as
+    /// `20.10.24` or `27.3.1`) is `version`; unknown versions get the older
+    /// rules, which are the stricter ones.
+    pub fn for_version(version: &str) -> Self {
+        let major = version
+            .trim()
+            .trim_start_matches('v')
+            .split(['.', '-', '+'])
+            .next()
+            .and_then(|m| m.parse::<u32>().ok());
+        match major {
+            // Docker's calendar versions (17.03 to 20.10) are all older.
+            Some(m) if (25..1000).contains(&m) => EngineRules::Since25,
+            _ => EngineRules::Before25,
+        }
+    }
+}
+
 /// Works out the servers containers on `network` get and whether the
-/// loopback trap applies.
+/// loopback trap applies, by the rules of Docker Engine 20.10 to 24 (see
+/// [`diagnose_with`] for newer engines).
 ///
 /// `host` is the host's `/etc/resolv.conf`; `systemd_upstream` is
 /// `/run/systemd/resolve/resolv.conf` when it could be read; `daemon_dns`
@@ -119,6 +151,23 @@ pub fn diagnose(
     systemd_upstream: Option<&ResolvConf>,
     daemon_dns: &[IpAddr],
     network: &str,
+) -> DnsDiagnosis {
+    diagnose_with(
+        host,
+        systemd_upstream,
+        daemon_dns,
+        network,
+        EngineRules::Before25,
+    )
+}
+
+/// [`diagnose`] for an engine that follows `rules`.
+pub fn diagnose_with(
+    host: &ResolvConf,
+    systemd_upstream: Option<&ResolvConf>,
+    daemon_dns: &[IpAddr],
+    network: &str,
+    rules: EngineRules,
 ) -> DnsDiagnosis {
     let kind = NetworkKind::of(network);
     let embedded_resolver = kind == NetworkKind::UserDefined;
@@ -165,8 +214,15 @@ pub fn diagnose(
     // IPv6 is off on the default bridge unless the daemon enables it, and
     // updateDNS then drops IPv6 servers; elsewhere setupDNS keeps them.
     let ipv6 = kind != NetworkKind::DefaultBridge;
+    // Docker 25+: the embedded resolver reaches the host's loopback servers
+    // from the host's namespace, so they are kept (TransformForIntNS).
+    let host_loopback_forwarded = embedded_resolver && rules == EngineRules::Since25;
     let all = source.nameservers();
-    let loopback: Vec<&Nameserver> = all.iter().copied().filter(|s| s.is_loopback()).collect();
+    let loopback: Vec<&Nameserver> = all
+        .iter()
+        .copied()
+        .filter(|s| s.is_loopback() && !host_loopback_forwarded)
+        .collect();
     let ipv6_dropped: Vec<&Nameserver> = all
         .iter()
         .copied()
@@ -174,7 +230,7 @@ pub fn diagnose(
         .collect();
     let kept: Vec<IpAddr> = all
         .iter()
-        .filter(|s| !s.is_loopback() && (ipv6 || s.addr.is_ipv4()))
+        .filter(|s| (host_loopback_forwarded || !s.is_loopback()) && (ipv6 || s.addr.is_ipv4()))
         .map(|s| s.addr)
         .collect();
     let falls_back_to_public = kept.is_empty();
@@ -188,10 +244,17 @@ pub fn diagnose(
         kept
     };
 
-    let via = if embedded_resolver {
-        format!("the embedded resolver {EMBEDDED_RESOLVER}, which forwards to ")
-    } else {
-        String::new()
+    let via = match (embedded_resolver, host_loopback_forwarded) {
+        (true, true) => format!(
+            "the embedded resolver {EMBEDDED_RESOLVER}, which forwards (loopback servers \
+             from the host's namespace, Docker 25+ rules) to "
+        ),
+        (true, false) => format!("the embedded resolver {EMBEDDED_RESOLVER}, which forwards to "),
+        (false, _) => String::new(),
+    };
+    let rules_name = match rules {
+        EngineRules::Before25 => "Docker 20.10-24 rules",
+        EngineRules::Since25 => "Docker 25+ rules",
     };
     let ipv6_note = if ipv6_dropped.is_empty() {
         String::new()
@@ -226,7 +289,7 @@ pub fn diagnose(
                     "{stub_note}{source_name} {found}{ipv6_note}; loopback servers reach \
                      nothing inside a container, so on network {network} Docker falls back \
                      to Google Public DNS: containers use {via}{}, which fails where the \
-                     site blocks outbound DNS (Docker 20.10-24 rules, moby libnetwork/resolvconf)",
+                     site blocks outbound DNS ({rules_name}, moby libnetwork/resolvconf)",
                     list(&container_servers)
                 ),
             )

@@ -79,17 +79,19 @@ fn cmdline(tree: &dyn HostTree, pid: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The value of `--flag VALUE` or `--flag=VALUE` in `args`.
-fn flag_value(args: &[String], flag: &str) -> Option<String> {
-    args.iter().enumerate().find_map(|(i, arg)| {
-        if let Some(value) = arg.strip_prefix(&format!("{flag}=")) {
-            Some(value.to_string())
+/// The value of every `--flag VALUE` / `--flag=VALUE` in `args`, in order.
+pub fn flag_values(args: &[String], flag: &str) -> Vec<String> {
+    let prefix = format!("{flag}=");
+    let mut values = Vec::new();
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if let Some(value) = arg.strip_prefix(&prefix) {
+            values.push(value.to_string());
         } else if arg == flag {
-            args.get(i + 1).cloned()
-        } else {
-            None
+            values.extend(iter.next().cloned());
         }
-    })
+    }
+    values
 }
 
 /// Reads how dockerd was started on the host `tree` describes.
@@ -116,7 +118,9 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
         .as_deref()
         .map(|pid| cmdline(tree, pid).into_iter().skip(1).collect())
         .unwrap_or_default();
-    let config_file = flag_value(&args, "--config-file").unwrap_or_else(|| DAEMON_JSON.to_string());
+    let config_file = flag_values(&args, "--config-file")
+        .pop()
+        .unwrap_or_else(|| DAEMON_JSON.to_string());
     let mut unit_texts: Vec<String> = UNIT_FILES
         .iter()
         .find_map(|f| tree.read(f).ok())

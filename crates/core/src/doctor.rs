@@ -56,18 +56,20 @@ pub struct DoctorEvidence<'a> {
     pub proxy: Option<&'a ProxySetting>,
     /// How host names are resolved.
     pub resolver: &'a dyn NameResolver,
+    /// The DNS findings for containers ([`crate::dns_check::check_host`]).
+    pub dns: &'a [Finding],
 }
 
 /// Runs every check on the evidence.
 pub fn examine(evidence: &DoctorEvidence<'_>) -> Report {
-    Report {
-        findings: vec![
-            platform(evidence),
-            engine(&evidence.engine),
-            yama(evidence.host),
-            proxy(evidence.proxy, evidence.resolver),
-        ],
-    }
+    let mut findings = vec![
+        platform(evidence),
+        engine(&evidence.engine),
+        yama(evidence.host),
+        proxy(evidence.proxy, evidence.resolver),
+    ];
+    findings.extend(evidence.dns.iter().cloned());
+    Report { findings }
 }
 
 fn platform(evidence: &DoctorEvidence<'_>) -> Finding {
@@ -276,6 +278,7 @@ mod tests {
             engine,
             proxy: setting.as_ref(),
             resolver: &TABLE,
+            dns: &[],
         })
     }
 

@@ -13,6 +13,7 @@ pub mod cvmfs_repo;
 pub mod daemon_dns;
 pub mod diagnosis;
 pub mod dns;
+pub mod dns_check;
 pub mod dns_diagnosis;
 pub mod dockerd_startup;
 pub mod doctor;

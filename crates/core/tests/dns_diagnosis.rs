@@ -5,7 +5,7 @@
 use std::net::IpAddr;
 
 use pcvmfs_core::Status;
-use pcvmfs_core::dns_diagnosis::{DnsDiagnosis, diagnose};
+use pcvmfs_core::dns_diagnosis::{DnsDiagnosis, EngineRules, diagnose, diagnose_with};
 use pcvmfs_core::resolv_conf::{MAX_BYTES, Nameserver, ResolvConf, ResolvConfLine};
 use proptest::prelude::*;
 
@@ -339,6 +339,47 @@ fn user_defined_networks_fall_into_the_trap_too() {
         ])
     );
     assert_eq!(finding(&d, "dns.trap").unwrap().status, Status::Fail);
+}
+
+#[test]
+fn docker_25_forwards_host_loopback_servers_on_user_defined_networks_only() {
+    let host = conf(UBUNTU_1410_DNSMASQ);
+    let d = diagnose_with(&host, None, &[], "grid-net", EngineRules::Since25);
+    assert!(d.embedded_resolver);
+    assert!(!d.falls_back_to_public);
+    assert_eq!(d.container_servers, ips(&["127.0.1.1"]));
+    let trap = finding(&d, "dns.trap").unwrap();
+    assert_eq!(trap.status, Status::Ok);
+    assert!(trap.evidence.contains("Docker 25+"), "{}", trap.evidence);
+    assert!(finding(&d, "dns.loopback_dropped").is_none());
+    // The default bridge has no embedded resolver: still the trap.
+    let d = diagnose_with(&host, None, &[], "bridge", EngineRules::Since25);
+    assert!(d.falls_back_to_public);
+    assert_eq!(d.container_servers, ips(&["8.8.8.8", "8.8.4.4"]));
+    let trap = finding(&d, "dns.trap").unwrap();
+    assert_eq!(trap.status, Status::Fail);
+    assert!(
+        trap.evidence.contains("Docker 25+ rules"),
+        "{}",
+        trap.evidence
+    );
+}
+
+#[test]
+fn engine_rules_follow_the_server_version() {
+    for (version, rules) in [
+        ("20.10.24", EngineRules::Before25),
+        ("24.0.9", EngineRules::Before25),
+        ("17.03.2-ce", EngineRules::Before25),
+        ("25.0.0", EngineRules::Since25),
+        ("28.2.2", EngineRules::Since25),
+        ("v27.3.1+dfsg1", EngineRules::Since25),
+        ("", EngineRules::Before25),
+        ("garbage", EngineRules::Before25),
+        ("99999999999999999999.1", EngineRules::Before25),
+    ] {
+        assert_eq!(EngineRules::for_version(version), rules, "{version}");
+    }
 }
 
 #[test]

@@ -1,8 +1,9 @@
 //! `pcvmfs doctor`: gathers the evidence (the engine, the host, the proxy
 //! setting) and lets the core judge it.
 
+use pcvmfs_core::dns_check::{DnsCheckInput, check_host};
 use pcvmfs_core::doctor::{DoctorEvidence, ProxySetting, SystemResolver, examine};
-use pcvmfs_core::{HostFacts, Report};
+use pcvmfs_core::{HostFacts, LiveHost, Report};
 
 use crate::connect::DockerEngine;
 
@@ -39,12 +40,20 @@ pub async fn doctor(engine: Option<&DockerEngine>, proxy: Option<&str>) -> Repor
     // Resolving names blocks, so it runs off the async threads.
     let judged = tokio::task::spawn_blocking(move || {
         let host = HostFacts::live();
+        let dns = check_host(
+            &LiveHost,
+            &DnsCheckInput {
+                engine_version: engine_info.as_ref().ok().map(|i| i.version.as_str()),
+                network: None,
+            },
+        );
         examine(&DoctorEvidence {
             os: std::env::consts::OS,
             host: &host,
             engine: engine_info.as_ref().map_err(Clone::clone),
             proxy: proxy.as_ref(),
             resolver: &SystemResolver,
+            dns: &dns.findings,
         })
     })
     .await;
