@@ -43,7 +43,7 @@ from ._pcvmfs import (
     parse_parrot_log,
 )
 from ._pcvmfs import doctor as _doctor
-from . import apparmor, seccomp
+from . import apparmor, dns, seccomp
 
 import os as _os
 from pathlib import Path as _Path
@@ -83,6 +83,7 @@ def doctor(
 __all__ = [
     "AppArmorError",
     "apparmor",
+    "dns",
     "seccomp",
     "AppliedSecurity",
     "Container",

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Sequence
 
-from . import _pcvmfs
+from . import _pcvmfs, cli_dns
 from .display import report_text
 from .errors import ParseError, PcvmfsError
 
@@ -88,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: C901 - one place for the whol
     shell.add_argument("--dns-option", action="append", default=[], metavar="OPTION")
     _apparmor_parser(commands)
     _parrot_parsers(commands, shell)
+    cli_dns.add_parser(commands)
     return parser
 
 
@@ -377,6 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "apparmor": _apparmor,
         "run": _run,
         "parrot-log": _parrot_log,
+        "dns": cli_dns.run,
     }
     if args.command is None:
         parser.print_help()

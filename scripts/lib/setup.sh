@@ -94,4 +94,6 @@ build_probe() {
         cargo build -q --release --locked -p pcvmfs-probe --target x86_64-unknown-linux-gnu)
     install -D -m 0755 "$ROOT/target/x86_64-unknown-linux-gnu/release/pcvmfs-probe" "$ROOT/python/pcvmfs/bin/pcvmfs-probe"
     export PCVMFS_PROBE="$ROOT/python/pcvmfs/bin/pcvmfs-probe"
+    # The tests' own DNS server (never shipped), built by the same command.
+    export PCVMFS_TEST_DNS="$ROOT/target/x86_64-unknown-linux-gnu/release/pcvmfs-test-dns"
 }

@@ -45,6 +45,10 @@ pub struct ContainerSpec {
     /// namespace ignores, so it would hang.
     #[serde(default)]
     pub init: bool,
+    /// The network to join (`bridge`, `host`, `none` or a user-defined
+    /// network's name); `None` is the engine's default bridge.
+    #[serde(default)]
+    pub network: Option<String>,
 }
 
 impl ContainerSpec {
@@ -77,6 +81,9 @@ impl ContainerSpec {
             check_user(user)?;
         }
         check_env(&self.env)?;
+        if let Some(network) = &self.network {
+            check_network(network)?;
+        }
         for (key, value) in &self.labels {
             check_label(key, value)?;
         }
@@ -260,6 +267,28 @@ fn check_argv(what: &'static str, argv: &[String]) -> Result<(), Error> {
         reject_nul(what, arg)?;
     }
     Ok(())
+}
+
+/// Checks a network name the way the engine does (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`,
+/// or a network id), so that a bad one fails before any engine call.
+pub fn check_network(network: &str) -> Result<(), Error> {
+    let valid = network.len() <= 128
+        && network
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && network
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::parse(
+            "network",
+            network,
+            "a network name starts with a letter or digit and holds only letters, digits, '_', '.' and '-' (at most 128)",
+        ))
+    }
 }
 
 /// Checks a user as the engine takes it: `name`, `uid`, `name:group` or

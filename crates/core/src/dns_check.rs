@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::daemon_dns::{DaemonDnsConfig, DockerOpts, dns_conflict};
 use crate::dns::DnsOptions;
 use crate::dns_diagnosis::{DnsDiagnosis, EngineRules, diagnose_with};
-use crate::dockerd_startup::{DnsConfigTarget, DockerdStartup, detect, flag_values};
+use crate::dockerd_startup::{DnsConfigTarget, DockerdStartup, InitSystem, detect, flag_values};
 use crate::host::HostTree;
 use crate::report::{Finding, Status};
 use crate::resolv_conf::{ResolvConf, SYSTEMD_UPSTREAM_PATH};
@@ -192,8 +192,13 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
             CHECK_CONFIG,
             Status::Ok,
             format!(
-                "{running}; its DNS settings belong in {target}; restart it with: {}",
-                startup.restart_command
+                "{running}; its DNS settings belong in {target}; {}",
+                match startup.init {
+                    InitSystem::Unknown =>
+                        "restart it by hand after a change (the init system is not known here)"
+                            .to_string(),
+                    _ => format!("restart it with: {}", startup.restart_command),
+                }
             ),
         ),
     );

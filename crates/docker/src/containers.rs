@@ -26,6 +26,7 @@ pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
         dns_options: nonempty(spec.dns.options.clone()),
         binds: nonempty(spec.volumes.iter().map(|v| v.to_string()).collect()),
         init: spec.init.then_some(true),
+        network_mode: spec.network.clone(),
         ..Default::default()
     };
     Ok(ContainerCreateBody {

@@ -15,10 +15,12 @@
 
 pub mod connect;
 pub mod containers;
+pub mod dns;
 pub mod doctor;
 pub mod error;
 pub mod exec;
 pub mod images;
+pub mod networks;
 pub mod parrot;
 pub mod readiness;
 pub mod seccomp;

@@ -16,7 +16,7 @@ use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
 
 /// Where the probe lands in the container.
-const PROBE_IN_CONTAINER: &str = "/.pcvmfs-probe";
+pub(crate) const PROBE_IN_CONTAINER: &str = "/.pcvmfs-probe";
 
 /// How long the probe may take inside the container.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -296,7 +296,11 @@ impl DockerEngine {
 
     /// Starts a created container and collects its output until it exits
     /// (bounded by the probe's timeout).
-    async fn run_to_end(&self, id: &str, action: &str) -> Result<(i64, Vec<u8>, Vec<u8>)> {
+    pub(crate) async fn run_to_end(
+        &self,
+        id: &str,
+        action: &str,
+    ) -> Result<(i64, Vec<u8>, Vec<u8>)> {
         let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
         let code = self
             .run_attached(id, action, Some(PROBE_TIMEOUT), &mut |chunk| match chunk {

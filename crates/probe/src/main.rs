@@ -6,7 +6,9 @@
 //! (`pcvmfs_core::probe::ProbeReport`). Every wait is bounded and the child
 //! never outlives the probe. Statically linked, it runs in any image.
 
+mod dns_wire;
 mod facts;
+mod resolve;
 mod restricted;
 mod tracer;
 
@@ -36,9 +38,26 @@ fn main() -> ExitCode {
             }
         };
     }
+    if matches!(
+        args.get(1).map(String::as_str),
+        Some("--resolve" | "--resolv-conf" | "--hosts" | "--port")
+    ) {
+        return resolve::main(&args[1..]);
+    }
     if args.get(1).map(String::as_str) == Some("--help") {
         println!(
-            "usage: pcvmfs-probe\n\nTries what parrot_run's tracer does and prints a JSON report."
+            "usage: pcvmfs-probe\n\
+             \x20      pcvmfs-probe --resolve NAME [NAME...]\n\n\
+             Without arguments: tries what parrot_run's tracer does and prints a JSON report.\n\n\
+             --resolve NAME...  resolves each name like glibc's stub resolver (/etc/hosts,\n\
+             \x20                  then the servers, search list and options of\n\
+             \x20                  /etc/resolv.conf; each query gets min(timeout, 2) s) and\n\
+             \x20                  prints one JSON report (schema pcvmfs-dns-verify/1).\n\
+             \x20                  Exit code 0 when every name resolved, 1 otherwise.\n\n\
+             Test-only options, before --resolve:\n\
+             \x20 --resolv-conf PATH  read PATH instead of /etc/resolv.conf\n\
+             \x20 --hosts PATH        read PATH instead of /etc/hosts\n\
+             \x20 --port N            send queries to port N instead of 53"
         );
         return ExitCode::SUCCESS;
     }

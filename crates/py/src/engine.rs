@@ -81,6 +81,7 @@ fn container_spec(
     dns: Option<PyDnsOptions>,
     volumes: Option<Vec<String>>,
     labels: Option<&Bound<'_, PyAny>>,
+    network: Option<String>,
 ) -> PyResult<ContainerSpec> {
     let spec = ContainerSpec {
         image,
@@ -100,6 +101,7 @@ fn container_spec(
         interactive: false,
         tty: false,
         init: false,
+        network,
     };
     spec.check().map_err(core_error)?;
     Ok(spec)
@@ -180,7 +182,7 @@ impl PyDocker {
     /// Starts a container and returns it. Use it as a context manager to
     /// remove it on exit. Without `command`, the image's own command runs
     /// (with standard input kept open, so a shell stays up).
-    #[pyo3(signature = (image, command=None, user=None, env=None, security=None, dns=None, volumes=None, labels=None))]
+    #[pyo3(signature = (image, command=None, user=None, env=None, security=None, dns=None, volumes=None, labels=None, network=None))]
     #[allow(clippy::too_many_arguments)]
     fn run(
         &self,
@@ -193,6 +195,7 @@ impl PyDocker {
         dns: Option<PyDnsOptions>,
         volumes: Option<Vec<String>>,
         labels: Option<Bound<'_, PyAny>>,
+        network: Option<String>,
     ) -> PyResult<PyContainer> {
         let spec = container_spec(
             image,
@@ -203,6 +206,7 @@ impl PyDocker {
             dns,
             volumes,
             labels.as_ref(),
+            network,
         )?;
         let engine = self.engine.clone();
         let image = spec.image.clone();
@@ -239,6 +243,7 @@ impl PyDocker {
             security,
             dns,
             volumes,
+            None,
             None,
         )?;
         let engine = self.engine.clone();
@@ -284,6 +289,33 @@ impl PyDocker {
             run.map_err(engine_error)?,
             finished,
         ))
+    }
+
+    /// Creates a bridge network labelled as pcvmfs's (plus `labels`);
+    /// returns its id.
+    #[pyo3(signature = (name, labels=None))]
+    fn create_network(
+        &self,
+        py: Python<'_>,
+        name: String,
+        labels: Option<BTreeMap<String, String>>,
+    ) -> PyResult<String> {
+        let engine = self.engine.clone();
+        let labels = labels.unwrap_or_default();
+        wait(py, async move {
+            let pairs: Vec<(&str, &str)> = labels
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            engine.create_network(&name, &pairs).await
+        })?
+        .map_err(engine_error)
+    }
+
+    /// Removes a network (one already gone counts as removed).
+    fn remove_network(&self, py: Python<'_>, network: String) -> PyResult<()> {
+        let engine = self.engine.clone();
+        wait(py, async move { engine.remove_network(&network).await })?.map_err(engine_error)
     }
 
     /// The ids of every container labelled `org.pcvmfs.managed=true`.
@@ -418,6 +450,21 @@ impl PyContainer {
             run.map_err(engine_error)?,
             finished,
         ))
+    }
+
+    /// The container's IPv4 address on `network` (`bridge` by default),
+    /// or `None` when it is not attached there.
+    #[pyo3(signature = (network="bridge"))]
+    fn address(&self, py: Python<'_>, network: &str) -> PyResult<Option<String>> {
+        let engine = self.engine.clone();
+        let id = self.id.clone();
+        let network = network.to_string();
+        let found = wait(
+            py,
+            async move { engine.container_address(&id, &network).await },
+        )?
+        .map_err(engine_error)?;
+        Ok(found.map(|ip| ip.to_string()))
     }
 
     /// Stops and removes the container; removing it again does nothing.

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod apparmor;
 mod cvmfs;
+mod dns;
 mod engine;
 mod errors;
 mod host;
@@ -54,5 +55,14 @@ fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apparmor::apparmor_remove, m)?)?;
     m.add_function(wrap_pyfunction!(apparmor::apparmor_security_opt, m)?)?;
     m.add_function(wrap_pyfunction!(apparmor::apparmor_parse_denials, m)?)?;
+    m.add_class::<dns::PyResolvConf>()?;
+    m.add_class::<dns::PyDnsDiagnosis>()?;
+    m.add_class::<dns::PyDaemonDnsConfig>()?;
+    m.add_class::<dns::PyDockerOpts>()?;
+    m.add_class::<dns::PyDockerdStartup>()?;
+    m.add_function(wrap_pyfunction!(dns::dns_diagnose, m)?)?;
+    m.add_function(wrap_pyfunction!(dns::dns_dockerd_startup, m)?)?;
+    m.add_class::<dns::PyDnsVerification>()?;
+    m.add_function(wrap_pyfunction!(dns::dns_verify, m)?)?;
     Ok(())
 }

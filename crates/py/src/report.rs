@@ -20,7 +20,7 @@ pub fn json_to_py<'py>(py: Python<'py>, value: &impl Serialize) -> PyResult<Boun
 /// `evidence`, and `remedy` (or `None`).
 #[pyclass(frozen, name = "Finding", module = "pcvmfs")]
 pub struct PyFinding {
-    inner: Finding,
+    pub inner: Finding,
 }
 
 #[pymethods]
