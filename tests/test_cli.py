@@ -42,7 +42,7 @@ def test_doctor_json_is_valid_and_passes_here():
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is True
-    assert {f["check"] for f in report["findings"]} == {"node.platform", "docker.engine", "host.yama", "cvmfs.proxy"}
+    assert {f["check"] for f in report["findings"]} == {"node.platform", "docker.engine", "host.yama", "cvmfs.proxy", "dns.trap", "dns.config"}
     for finding in report["findings"]:
         assert finding["status"] in ("ok", "warn", "fail") and finding["evidence"]
 

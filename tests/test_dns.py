@@ -275,6 +275,10 @@ def test_cli_verify_reads_hosts_and_reports_failures(image: str) -> None:
     assert "fail  nosuch.pcvmfs.test" in done.stdout, done.stdout
     done = pcvmfs_cli("dns", "verify", "--image", image)
     assert done.returncode == 1 and "--name" in done.stderr
+    # The CVMFS proxies' hosts are looked up too.
+    done = pcvmfs_cli("dns", "verify", "--image", image, "--proxy", "http://localhost:3128;DIRECT", "--network", "none", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [lookup["name"] for lookup in json.loads(done.stdout)["lookups"]] == ["localhost"]
 
 
 def test_verify_refuses_bad_names_before_any_container(docker: pcvmfs.Docker, image: str) -> None:

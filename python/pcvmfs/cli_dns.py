@@ -103,8 +103,15 @@ def _apply(args: argparse.Namespace) -> int:
         kind, path = "docker_opts", args.docker_opts
     else:
         kind, path = startup.target_kind, startup.target_path
-    config = dns.DaemonDnsConfig.load(path) if kind == "daemon_json" else dns.DockerOpts.load(path)
-    config.set_dns(args.server, search=args.search, options=args.option)
+    config: dns.DaemonDnsConfig | dns.DockerOpts
+    if kind == "daemon_json":
+        daemon_json = dns.DaemonDnsConfig.load(path)
+        daemon_json.set_dns(args.server, search=args.search, options=args.option)
+        config, text = daemon_json, daemon_json.to_json()
+    else:
+        docker_opts = dns.DockerOpts.load(path)
+        docker_opts.set_dns(args.server, search=args.search, options=args.option)
+        config, text = docker_opts, docker_opts.text
     if kind == "daemon_json" and not args.force:
         flags = [a for a in startup.args if a.split("=", 1)[0] in ("--dns", "--dns-search", "--dns-opt")]
         if flags:
@@ -113,7 +120,6 @@ def _apply(args: argparse.Namespace) -> int:
                 f"with \"dns\" in {path} too, dockerd refuses to start. Remove the flags (DOCKER_OPTS, the "
                 "unit's ExecStart), use --docker-opts, or pass --force"
             )
-    text = config.to_json() if kind == "daemon_json" else config.text
     if args.dry_run:
         print(text, end="")
         return 0
@@ -137,7 +143,7 @@ def _proxy_hosts(chain: str | None) -> list[str]:
     if not text:
         return []
     hosts = []
-    for host, _port in _pcvmfs.ProxyChain.parse(text).hosts():
+    for host, _port in _pcvmfs.ProxyChain.parse(text).hosts:
         if host not in hosts:
             hosts.append(host)
     return hosts

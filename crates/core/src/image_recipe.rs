@@ -54,8 +54,6 @@ pub const BUILD_DIR: &str = "/pcvmfs-build";
 pub const CCTOOLS_DIR: &str = "/opt/cctools";
 /// Where CVMFS public keys are installed, one directory per domain.
 pub const KEYS_DIR: &str = "/etc/cvmfs/keys";
-/// Where the parrot environment script is installed for login shells.
-pub const PROFILE_SCRIPT: &str = "/etc/profile.d/pcvmfs-parrot.sh";
 /// Where the parrot environment script is installed to be run directly.
 pub const ENV_SCRIPT: &str = "/opt/pcvmfs/parrot-env.sh";
 /// The test user's default name.
@@ -253,8 +251,10 @@ pub struct ImageRecipe {
     pub labels: Vec<(String, String)>,
     /// The parrot session's environment script (as written by
     /// [`ParrotSession::env_script`](crate::ParrotSession::env_script)),
-    /// installed as `/opt/pcvmfs/parrot-env.sh` (mode 0755) and
-    /// `/etc/profile.d/pcvmfs-parrot.sh` (mode 0644).
+    /// installed as `/opt/pcvmfs/parrot-env.sh` (mode 0755): it starts the
+    /// `(parrot_env)` shell under parrot_run with the session's settings and
+    /// hands its arguments to that shell (`-c 'ls /cvmfs/...'`). It is not put in `/etc/profile.d`, since it
+    /// ends by exec'ing parrot_run and would take over every login shell.
     pub env_script: Option<String>,
 }
 
@@ -1297,11 +1297,9 @@ done
 
 if [ -f "$build/parrot-env.sh" ]; then
     say "installing the parrot environment script"
-    mkdir -p /opt/pcvmfs /etc/profile.d
+    mkdir -p /opt/pcvmfs
     cp "$build/parrot-env.sh" /opt/pcvmfs/parrot-env.sh
     chmod 0755 /opt/pcvmfs/parrot-env.sh
-    cp "$build/parrot-env.sh" /etc/profile.d/pcvmfs-parrot.sh
-    chmod 0644 /etc/profile.d/pcvmfs-parrot.sh
 fi
 
 rm -rf "$build"
