@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib/setup.sh"
 
 ensure_rust
-apt_install busybox-static apparmor util-linux iproute2
+apt_install busybox-static apparmor util-linux iproute2 docker-registry apache2-utils openssl
 ensure_docker
 ensure_venv "pytest>=7" "tqdm>=4.60" "mypy>=1.18"
 build_probe

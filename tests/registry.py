@@ -31,6 +31,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import BinaryIO
 
 REGISTRY_BINARY = "/usr/bin/docker-registry"
 HOST = "127.0.0.1"
@@ -41,7 +42,8 @@ def free_port() -> int:
     closed)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]
+        return port
 
 
 def unused_address() -> str:
@@ -80,7 +82,7 @@ class LocalRegistry:
         self.pid: int | None = None
         self._process: subprocess.Popen[bytes] | None = None
         self._dir: Path | None = None
-        self._log = None
+        self._log: BinaryIO | None = None
 
     # -- addresses -------------------------------------------------------
     @property
@@ -209,9 +211,11 @@ class LocalRegistry:
         )
         try:
             with opener.open(f"{self.url}/v2/", timeout=2) as answer:
-                return answer.status
+                status: int = answer.status
+                return status
         except urllib.error.HTTPError as error:
-            return error.code
+            code: int = error.code
+            return code
         except (OSError, ssl.SSLError):
             return None
 

@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Sequence
 
-from . import _pcvmfs, cli_dns
+from . import _pcvmfs, cli_dns, cli_image
 from .display import report_text
 from .errors import ParseError, PcvmfsError
 
@@ -89,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: C901 - one place for the whol
     _apparmor_parser(commands)
     _parrot_parsers(commands, shell)
     cli_dns.add_parser(commands)
+    cli_image.add_parser(commands)
     return parser
 
 
@@ -379,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _run,
         "parrot-log": _parrot_log,
         "dns": cli_dns.run,
+        "image": cli_image.run,
     }
     if args.command is None:
         parser.print_help()

@@ -11,6 +11,10 @@ __all__ = [
     "DockerError",
     "EngineUnreachableError",
     "ImageError",
+    "ImageNotFoundError",
+    "RegistryAccessDeniedError",
+    "RegistryUnreachableError",
+    "PullInterruptedError",
     "ContainerError",
     "ExecTimeoutError",
     "ParseError",
@@ -32,6 +36,22 @@ class EngineUnreachableError(DockerError, ConnectionError):
 
 class ImageError(DockerError):
     """An image is missing, or a build failed (the message names the step)."""
+
+
+class ImageNotFoundError(ImageError, LookupError):
+    """The registry has no such repository, tag or digest."""
+
+
+class RegistryAccessDeniedError(ImageError, PermissionError):
+    """The registry refused the credentials given, or needs some."""
+
+
+class RegistryUnreachableError(ImageError, ConnectionError):
+    """Nothing answered at the registry's address (the message names it)."""
+
+
+class PullInterruptedError(ImageError):
+    """A pull started and then failed: a connection cut or a bad layer."""
 
 
 class ContainerError(DockerError):

@@ -336,7 +336,8 @@ pub fn check_env(env: &[(String, String)]) -> Result<(), Error> {
     Ok(())
 }
 
-fn check_label(key: &str, value: &str) -> Result<(), Error> {
+/// Checks a label: a non-empty key without blanks or NUL, and a value without NUL.
+pub fn check_label(key: &str, value: &str) -> Result<(), Error> {
     if key.is_empty() {
         return Err(Error::parse("label", key, "has an empty name"));
     }

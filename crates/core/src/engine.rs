@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::container::{AppliedSecurity, ContainerSpec, ExecOutput, ExecSpec};
 
 /// An image in the engine's store.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Image {
     /// The image id (`sha256:...`).
     pub id: String,
@@ -17,6 +17,15 @@ pub struct Image {
     pub tags: Vec<String>,
     /// Its size in bytes, when the engine reports it.
     pub size: Option<i64>,
+    /// When it was created, in seconds since the Unix epoch.
+    #[serde(default)]
+    pub created: Option<i64>,
+    /// Its labels.
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// Its registry digests (`repo@sha256:...`), for pulled or pushed images.
+    #[serde(default)]
+    pub digests: Vec<String>,
 }
 
 /// One line of a build's output, or a step of it.

@@ -253,8 +253,9 @@ pub struct ImageRecipe {
     /// [`ParrotSession::env_script`](crate::ParrotSession::env_script)),
     /// installed as `/opt/pcvmfs/parrot-env.sh` (mode 0755): it starts the
     /// `(parrot_env)` shell under parrot_run with the session's settings and
-    /// hands its arguments to that shell (`-c 'ls /cvmfs/...'`). It is not put in `/etc/profile.d`, since it
-    /// ends by exec'ing parrot_run and would take over every login shell.
+    /// hands its arguments to that shell (`-c 'ls /cvmfs/...'`). It is not
+    /// put in `/etc/profile.d`, since it ends by exec'ing parrot_run and
+    /// would take over every login shell.
     pub env_script: Option<String>,
 }
 

@@ -186,7 +186,10 @@ mod tests {
             })
         );
         let l = layer(t.update(Some("a3ed95caeb02"), "Pulling fs layer", None, None));
-        assert_eq!((l.state, l.downloaded, l.total), (LayerState::Waiting, 0, None));
+        assert_eq!(
+            (l.state, l.downloaded, l.total),
+            (LayerState::Waiting, 0, None)
+        );
         let l = layer(t.update(Some("a3ed95caeb02"), "Downloading", Some(1000), Some(4000)));
         assert_eq!((l.downloaded, l.total), (1000, Some(4000)));
         // A repeated, smaller counter does not move the count back.

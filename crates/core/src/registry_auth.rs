@@ -101,7 +101,10 @@ fn auth_keys(registry: &str) -> Vec<String> {
         format!("http://{registry}/v1/"),
         format!("http://{registry}/v2/"),
     ];
-    if matches!(registry, "docker.io" | "index.docker.io" | "registry-1.docker.io") {
+    if matches!(
+        registry,
+        "docker.io" | "index.docker.io" | "registry-1.docker.io"
+    ) {
         keys.insert(0, DOCKER_HUB_AUTH_KEY.to_string());
         keys.push("docker.io".into());
         keys.push("index.docker.io".into());
@@ -139,10 +142,10 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
 /// Reads the credentials for `registry` (`127.0.0.1:5000`, `docker.io`)
 /// from the configuration text `text` (of the file `path`, for messages).
 pub fn parse_config(path: &Path, text: &str, registry: &str) -> Result<ConfigCredentials, Error> {
-    let bad = |reason: String| {
-        Error::parse("Docker configuration", &path.display().to_string(), reason)
-    };
-    let config: Value = serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let bad =
+        |reason: String| Error::parse("Docker configuration", &path.display().to_string(), reason);
+    let config: Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     let Some(config) = config.as_object() else {
         return Err(bad("the top level is not a JSON object".into()));
     };
@@ -159,7 +162,11 @@ pub fn parse_config(path: &Path, text: &str, registry: &str) -> Result<ConfigCre
         .and_then(Value::as_object)
         .and_then(|auths| keys.iter().find_map(|k| auths.get(k)));
     if let Some(entry) = entry.and_then(Value::as_object) {
-        if let Some(auth) = entry.get("auth").and_then(Value::as_str).filter(|a| !a.is_empty()) {
+        if let Some(auth) = entry
+            .get("auth")
+            .and_then(Value::as_str)
+            .filter(|a| !a.is_empty())
+        {
             let decoded = base64_decode(auth)
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .ok_or_else(|| bad(format!("the \"auth\" of {registry} is not base64 text")))?;
@@ -198,7 +205,9 @@ pub fn from_docker_config(path: Option<&Path>, registry: &str) -> Result<ConfigC
     };
     let file = match std::fs::File::open(&path) {
         Ok(file) => file,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigCredentials::None),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(ConfigCredentials::None);
+        }
         Err(err) => return Err(read_err(err)),
     };
     let mut text = String::new();
@@ -231,7 +240,10 @@ mod tests {
     #[test]
     fn base64_of_known_values() {
         assert_eq!(base64_decode("dXNlcjpwYXNz").unwrap(), b"user:pass");
-        assert_eq!(base64_decode("YWxpY2U6czNjcjN0IQ==").unwrap(), b"alice:s3cr3t!");
+        assert_eq!(
+            base64_decode("YWxpY2U6czNjcjN0IQ==").unwrap(),
+            b"alice:s3cr3t!"
+        );
         assert_eq!(base64_decode("YQ").unwrap(), b"a");
         assert!(base64_decode("not base64!").is_none());
     }
@@ -240,29 +252,66 @@ mod tests {
     fn auths_entries_in_every_key_form() {
         // base64("alice:s3cr3t!") written by hand.
         let auth = "YWxpY2U6czNjcjN0IQ==";
-        for key in ["127.0.0.1:5000", "http://127.0.0.1:5000", "https://127.0.0.1:5000/v2/"] {
+        for key in [
+            "127.0.0.1:5000",
+            "http://127.0.0.1:5000",
+            "https://127.0.0.1:5000/v2/",
+        ] {
             let text = format!(r#"{{"auths": {{"{key}": {{"auth": "{auth}"}}}}}}"#);
-            assert_eq!(parse(&text, "127.0.0.1:5000").unwrap(), found("alice", "s3cr3t!"), "{key}");
+            assert_eq!(
+                parse(&text, "127.0.0.1:5000").unwrap(),
+                found("alice", "s3cr3t!"),
+                "{key}"
+            );
         }
-        let hub = format!(r#"{{"auths": {{"https://index.docker.io/v1/": {{"auth": "{auth}"}}}}}}"#);
+        let hub =
+            format!(r#"{{"auths": {{"https://index.docker.io/v1/": {{"auth": "{auth}"}}}}}}"#);
         assert_eq!(parse(&hub, "docker.io").unwrap(), found("alice", "s3cr3t!"));
-        assert_eq!(parse(&hub, "127.0.0.1:5000").unwrap(), ConfigCredentials::None);
-        let plain = r#"{"auths": {"r.example": {"username": "bob", "password": "pw:with:colons"}}}"#;
-        assert_eq!(parse(plain, "r.example").unwrap(), found("bob", "pw:with:colons"));
+        assert_eq!(
+            parse(&hub, "127.0.0.1:5000").unwrap(),
+            ConfigCredentials::None
+        );
+        let plain =
+            r#"{"auths": {"r.example": {"username": "bob", "password": "pw:with:colons"}}}"#;
+        assert_eq!(
+            parse(plain, "r.example").unwrap(),
+            found("bob", "pw:with:colons")
+        );
     }
 
     #[test]
     fn helpers_are_named_and_bad_files_are_errors() {
         let helper = r#"{"auths": {"r.example": {}}, "credsStore": "desktop"}"#;
-        assert_eq!(parse(helper, "r.example").unwrap(), ConfigCredentials::Helper("desktop".into()));
+        assert_eq!(
+            parse(helper, "r.example").unwrap(),
+            ConfigCredentials::Helper("desktop".into())
+        );
         let per = r#"{"credHelpers": {"r.example": "ecr-login"}}"#;
-        assert_eq!(parse(per, "r.example").unwrap(), ConfigCredentials::Helper("ecr-login".into()));
-        assert!(parse("{", "r.example").unwrap_err().to_string().contains("not valid JSON"));
+        assert_eq!(
+            parse(per, "r.example").unwrap(),
+            ConfigCredentials::Helper("ecr-login".into())
+        );
+        assert!(
+            parse("{", "r.example")
+                .unwrap_err()
+                .to_string()
+                .contains("not valid JSON")
+        );
         assert!(parse("[]", "r").is_err());
         let not_b64 = r#"{"auths": {"r": {"auth": "%%%"}}}"#;
-        assert!(parse(not_b64, "r").unwrap_err().to_string().contains("not base64"));
+        assert!(
+            parse(not_b64, "r")
+                .unwrap_err()
+                .to_string()
+                .contains("not base64")
+        );
         let no_colon = r#"{"auths": {"r": {"auth": "YWxpY2U="}}}"#;
-        assert!(parse(no_colon, "r").unwrap_err().to_string().contains("user:password"));
+        assert!(
+            parse(no_colon, "r")
+                .unwrap_err()
+                .to_string()
+                .contains("user:password")
+        );
         assert_eq!(parse("{}", "r").unwrap(), ConfigCredentials::None);
     }
 
@@ -280,8 +329,14 @@ mod tests {
     fn a_missing_file_holds_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.json");
-        assert_eq!(from_docker_config(Some(&path), "r").unwrap(), ConfigCredentials::None);
+        assert_eq!(
+            from_docker_config(Some(&path), "r").unwrap(),
+            ConfigCredentials::None
+        );
         std::fs::write(&path, r#"{"auths": {"r": {"auth": "dXNlcjpwYXNz"}}}"#).unwrap();
-        assert_eq!(from_docker_config(Some(&path), "r").unwrap(), found("user", "pass"));
+        assert_eq!(
+            from_docker_config(Some(&path), "r").unwrap(),
+            found("user", "pass")
+        );
     }
 }

@@ -49,6 +49,44 @@ pub enum Error {
         /// The last lines the build wrote.
         last_lines: Vec<String>,
     },
+    /// The registry has no such repository, tag or digest.
+    #[error("no such image in the registry: {reference} ({message})")]
+    PullNotFound {
+        /// The reference asked for.
+        reference: String,
+        /// The engine's message.
+        message: String,
+    },
+    /// The registry refused the credentials, or asked for some.
+    #[error("access denied by registry {registry} for {reference}: {message}{hint}")]
+    AccessDenied {
+        /// The registry (`127.0.0.1:5000`).
+        registry: String,
+        /// The reference asked for.
+        reference: String,
+        /// The engine's message.
+        message: String,
+        /// What to do (pass credentials, or which credential helper holds them).
+        hint: String,
+    },
+    /// The registry could not be reached.
+    #[error("registry {registry} is unreachable: {message}")]
+    RegistryUnreachable {
+        /// The registry's address.
+        registry: String,
+        /// The engine's message.
+        message: String,
+    },
+    /// The pull started and then failed (a connection cut, a bad layer).
+    #[error("pulling {reference} failed after {downloaded} bytes: {message}")]
+    PullInterrupted {
+        /// The reference asked for.
+        reference: String,
+        /// Bytes downloaded before the failure.
+        downloaded: u64,
+        /// The engine's message.
+        message: String,
+    },
     /// A command ran longer than its timeout.
     #[error("{argv:?} in container {container} did not finish within {timeout:?}{}", if *killed { "; it was killed" } else { "; it could not be killed from here (a remote engine or another PID namespace) and may still run" })]
     ExecTimeout {

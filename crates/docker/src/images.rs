@@ -1,11 +1,16 @@
-//! Building images from a directory that holds a Dockerfile.
+//! Building images: from a directory that holds a Dockerfile (its
+//! `.dockerignore` honoured, the context streamed as it is packed), or from
+//! an [`ImageRecipe`].
 
 use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
-use pcvmfs_core::{BuildEvent, Image, ImageBuilder, MANAGED_LABEL};
+use pcvmfs_core::image_recipe::check_not_secret;
+use pcvmfs_core::{BuildEvent, Image, ImageBuilder, ImageRecipe, MANAGED_LABEL};
+
+use crate::build_context::{TarMode, pack_directory};
 
 use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
@@ -13,37 +18,7 @@ use crate::error::{Error, Result};
 /// How many lines of output a build error keeps.
 const KEPT_LINES: usize = 20;
 
-/// Packs a directory into a tar archive, as the engine takes a build
-/// context. Symbolic links are kept as links, not followed out of the
-/// directory.
-pub fn context_tar(dir: &Path) -> Result<Vec<u8>> {
-    let io = |what, source| Error::Io {
-        what,
-        path: dir.display().to_string(),
-        source,
-    };
-    let meta = std::fs::metadata(dir).map_err(|e| io("cannot use the build context", e))?;
-    if !meta.is_dir() {
-        return Err(io(
-            "the build context must be a directory",
-            std::io::Error::from(std::io::ErrorKind::NotADirectory),
-        ));
-    }
-    if !dir.join("Dockerfile").is_file() {
-        return Err(io(
-            "the build context has no Dockerfile",
-            std::io::Error::from(std::io::ErrorKind::NotFound),
-        ));
-    }
-    let mut builder = tar::Builder::new(Vec::new());
-    builder.follow_symlinks(false);
-    builder
-        .append_dir_all(".", dir)
-        .map_err(|e| io("cannot pack the build context", e))?;
-    builder
-        .into_inner()
-        .map_err(|e| io("cannot pack the build context", e))
-}
+pub use crate::build_context::context_tar;
 
 /// Checks a tag before the engine sees it.
 fn check_tag(tag: &str) -> Result<()> {
@@ -138,6 +113,64 @@ impl BuildLog {
     }
 }
 
+/// How to build.
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    /// Build every step again, ignoring the cache (`--no-cache`).
+    pub no_cache: bool,
+    /// Build arguments (`--build-arg NAME=VALUE`), refused when they look
+    /// like secrets: they stay in the image's history.
+    pub build_args: Vec<(String, String)>,
+    /// Remove intermediate containers, also after a failure (`--rm
+    /// --force-rm`); on by default.
+    pub remove_intermediate: bool,
+    /// Extra labels for the image, besides [`MANAGED_LABEL`].
+    pub labels: Vec<(String, String)>,
+}
+
+impl Default for BuildOptions {
+    fn default() -> Self {
+        BuildOptions {
+            no_cache: false,
+            build_args: Vec::new(),
+            remove_intermediate: true,
+            labels: Vec::new(),
+        }
+    }
+}
+
+impl BuildOptions {
+    fn check(&self) -> Result<()> {
+        for (name, value) in &self.build_args {
+            let valid = !name.is_empty()
+                && name.len() <= 256
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && !name.starts_with(|c: char| c.is_ascii_digit());
+            if !valid {
+                return Err(pcvmfs_core::Error::parse(
+                    "build argument name",
+                    name,
+                    "expected letters, digits and '_', not starting with a digit",
+                )
+                .into());
+            }
+            if value.contains('\0') {
+                return Err(pcvmfs_core::Error::parse(
+                    "build argument",
+                    name,
+                    "its value holds a NUL byte",
+                )
+                .into());
+            }
+            check_not_secret(name, value)?;
+        }
+        for (key, value) in &self.labels {
+            pcvmfs_core::container::check_label(key, value)?;
+        }
+        Ok(())
+    }
+}
+
 impl DockerEngine {
     /// Builds the directory `context` (which holds a `Dockerfile`) as
     /// `tag`, handing each line of output to `on_event` as it arrives. The
@@ -149,19 +182,44 @@ impl DockerEngine {
         tag: &str,
         on_event: &mut (dyn FnMut(BuildEvent) + Send),
     ) -> Result<Image> {
+        self.build(context, tag, &BuildOptions::default(), on_event)
+            .await
+    }
+
+    /// Builds the directory `context` as `tag` with `options`.
+    pub async fn build(
+        &self,
+        context: &Path,
+        tag: &str,
+        options: &BuildOptions,
+        on_event: &mut (dyn FnMut(BuildEvent) + Send),
+    ) -> Result<Image> {
         check_tag(tag)?;
-        let archive = context_tar(context)?;
-        let labels = HashMap::from([(MANAGED_LABEL, "true")]);
-        let options = BuildImageOptionsBuilder::default()
+        options.check()?;
+        let stream = pack_directory(context, TarMode::BuildContext, "Dockerfile")?;
+        let mut labels: HashMap<&str, &str> = options
+            .labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        labels.insert(MANAGED_LABEL, "true");
+        let build_args: HashMap<&str, &str> = options
+            .build_args
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let engine_options = BuildImageOptionsBuilder::default()
             .dockerfile("Dockerfile")
             .t(tag)
-            .rm(true)
-            .forcerm(true)
+            .rm(options.remove_intermediate)
+            .forcerm(options.remove_intermediate)
+            .nocache(options.no_cache)
             .labels(&labels)
+            .buildargs(&build_args)
             .build();
-        let mut stream =
-            self.client
-                .build_image(options, None, Some(bollard::body_full(archive.into())));
+        let (chunks, packing_error) = stream.into_stream();
+        let body = bollard::body_try_stream(chunks);
+        let mut stream = self.client.build_image(engine_options, None, Some(body));
         let mut log = BuildLog::default();
         while let Some(item) = stream.next().await {
             match item {
@@ -177,11 +235,48 @@ impl DockerEngine {
                 Err(bollard::errors::Error::DockerStreamError { error }) => {
                     return Err(log.failure(tag, error, on_event));
                 }
-                Err(err) => return Err(Error::engine(format!("build {tag}"), err)),
+                Err(err) => {
+                    if let Some(err) = packing_error.lock().unwrap().take() {
+                        return Err(err);
+                    }
+                    return Err(Error::engine(format!("build {tag}"), err));
+                }
             }
+        }
+        if let Some(err) = packing_error.lock().unwrap().take() {
+            return Err(err);
         }
         log.flush(on_event);
         self.image(tag).await
+    }
+
+    /// Builds `recipe` as `tag`: its Dockerfile and context are written to
+    /// a temporary directory, which is removed afterwards. The image also
+    /// carries the recipe's labels.
+    pub async fn build_recipe(
+        &self,
+        recipe: &ImageRecipe,
+        tag: &str,
+        options: &BuildOptions,
+        on_event: &mut (dyn FnMut(BuildEvent) + Send),
+    ) -> Result<Image> {
+        check_tag(tag)?;
+        options.check()?;
+        let dir = tempfile::Builder::new()
+            .prefix("pcvmfs-recipe-")
+            .tempdir()
+            .map_err(|source| Error::Io {
+                what: "cannot make a directory for the recipe's context in",
+                path: std::env::temp_dir().display().to_string(),
+                source,
+            })?;
+        let context = dir.path().join("context");
+        let recipe = recipe.clone();
+        let written = context.clone();
+        tokio::task::spawn_blocking(move || recipe.write_context(&written))
+            .await
+            .unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))?;
+        self.build(&context, tag, options, on_event).await
     }
 
     /// The image with this reference or id.
@@ -191,6 +286,14 @@ impl DockerEngine {
                 id: image.id.unwrap_or_default(),
                 tags: image.repo_tags.unwrap_or_default(),
                 size: image.size,
+                created: image.created.as_deref().and_then(rfc3339_seconds),
+                labels: image
+                    .config
+                    .and_then(|c| c.labels)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .collect(),
+                digests: image.repo_digests.unwrap_or_default(),
             }),
             Err(bollard::errors::Error::DockerResponseServerError {
                 status_code: 404, ..
@@ -200,6 +303,39 @@ impl DockerEngine {
             Err(err) => Err(Error::engine(format!("inspect image {reference}"), err)),
         }
     }
+}
+
+/// Seconds since the epoch of an RFC 3339 time (`2026-12-04T16:20:06.123Z`).
+fn rfc3339_seconds(text: &str) -> Option<i64> {
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (d.next()??, d.next()??, d.next()??);
+    let time = time.trim_end_matches('Z');
+    let (clock, offset) = match time.find(['+', '-']) {
+        Some(i) => (&time[..i], Some(&time[i..])),
+        None => (time, None),
+    };
+    let mut c = clock.splitn(3, ':');
+    let hour: i64 = c.next()?.parse().ok()?;
+    let minute: i64 = c.next()?.parse().ok()?;
+    let second: i64 = c.next()?.split('.').next()?.parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let mut seconds = days * 86_400 + hour * 3600 + minute * 60 + second;
+    if let Some(offset) = offset {
+        let sign = if offset.starts_with('-') { -1 } else { 1 };
+        let mut o = offset[1..].splitn(2, ':');
+        let oh: i64 = o.next()?.parse().ok()?;
+        let om: i64 = o.next().unwrap_or("0").parse().ok()?;
+        seconds -= sign * (oh * 3600 + om * 60);
+    }
+    Some(seconds)
 }
 
 impl ImageBuilder for DockerEngine {
@@ -263,6 +399,32 @@ mod tests {
         }
         assert_eq!(log.last_lines.len(), KEPT_LINES);
         assert_eq!(log.last_lines.back().unwrap(), "line 999");
+    }
+
+    #[test]
+    fn engine_times_are_read() {
+        assert_eq!(rfc3339_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(
+            rfc3339_seconds("2026-12-04T16:20:06.123456789Z"),
+            Some(1_796_401_206)
+        );
+        assert_eq!(
+            rfc3339_seconds("2026-12-04T17:20:06+01:00"),
+            Some(1_796_401_206)
+        );
+        assert_eq!(rfc3339_seconds("garbage"), None);
+    }
+
+    #[test]
+    fn build_arguments_are_checked() {
+        let with = |name: &str, value: &str| BuildOptions {
+            build_args: vec![(name.into(), value.into())],
+            ..BuildOptions::default()
+        };
+        assert!(with("CCTOOLS_VERSION", "7.8.0").check().is_ok());
+        assert!(with("CONDOR_PASSWORD", "x").check().is_err());
+        assert!(with("1X", "x").check().is_err());
+        assert!(with("A B", "x").check().is_err());
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod build_context;
 pub mod connect;
 pub mod containers;
 pub mod dns;
@@ -20,8 +21,10 @@ pub mod doctor;
 pub mod error;
 pub mod exec;
 pub mod images;
+pub mod inventory;
 pub mod networks;
 pub mod parrot;
+pub mod pull;
 pub mod readiness;
 pub mod seccomp;
 pub mod shell;

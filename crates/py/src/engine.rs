@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pcvmfs_core::{
-    AppliedSeccomp, AppliedSecurity, BuildEvent, ContainerSpec, EngineInfo, ExecOutput, ExecSpec,
-    Image, VolumeMount,
+    AppliedSeccomp, AppliedSecurity, ContainerSpec, EngineInfo, ExecOutput, ExecSpec, Image,
+    VolumeMount,
 };
 use pcvmfs_docker::DockerEngine;
 use pyo3::exceptions::PyTypeError;
@@ -141,42 +141,117 @@ impl PyDocker {
         Ok(PyEngineInfo { inner: info })
     }
 
-    /// Builds the directory `path` (which holds a `Dockerfile`) as `tag`.
-    /// `on_output`, when given, is called with each line of build output
-    /// as it arrives. Raises `ImageError` when a step fails.
-    #[pyo3(signature = (path, tag, on_output=None))]
+    /// Builds `source` as `tag`: an `ImageRecipe`, or the path of a
+    /// directory holding a `Dockerfile` (its `.dockerignore` honoured).
+    /// `no_cache` rebuilds every step; `build_args` (a mapping) are refused
+    /// when they look like secrets; `remove_intermediate` removes the
+    /// intermediate containers, also after a failure. `progress=True` shows
+    /// a bar over the steps, a callable gets each line of output, and so
+    /// does `on_output`. Raises `ImageError` naming the failing step, its
+    /// instruction and the last lines of its output.
+    #[pyo3(signature = (source, tag, no_cache=false, build_args=None, remove_intermediate=true, progress=None, on_output=None, labels=None))]
+    #[allow(clippy::too_many_arguments)]
     fn build(
         &self,
         py: Python<'_>,
-        path: PathBuf,
+        source: Bound<'_, PyAny>,
         tag: String,
+        no_cache: bool,
+        build_args: Option<Bound<'_, PyAny>>,
+        remove_intermediate: bool,
+        progress: Option<Bound<'_, PyAny>>,
         on_output: Option<Py<PyAny>>,
+        labels: Option<Bound<'_, PyAny>>,
     ) -> PyResult<PyImage> {
+        crate::images::build(
+            self,
+            py,
+            &source,
+            tag,
+            no_cache,
+            build_args,
+            remove_intermediate,
+            progress,
+            on_output,
+            labels,
+        )
+    }
+
+    /// Pulls `reference` (an `ImageRef` or text). `credentials` is a
+    /// `(user, password)` pair; without it the user's Docker configuration
+    /// (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) is used
+    /// when it has an entry. `progress=True` shows a bar per layer (a
+    /// widget in Jupyter), a callable gets each event as a dict. Raises
+    /// `ImageNotFoundError`, `RegistryAccessDeniedError`,
+    /// `RegistryUnreachableError` or `PullInterruptedError`.
+    #[pyo3(signature = (reference, credentials=None, progress=None))]
+    fn pull(
+        &self,
+        py: Python<'_>,
+        reference: Bound<'_, PyAny>,
+        credentials: Option<(String, String)>,
+        progress: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<PyImage> {
+        crate::images::pull(self, py, &reference, credentials, progress)
+    }
+
+    /// The images in the store, optionally only those matching the
+    /// reference pattern `reference` (`pcvmfs/*`) and the label `label`
+    /// (`key` or `key=value`).
+    #[pyo3(signature = (reference=None, label=None))]
+    fn images(
+        &self,
+        py: Python<'_>,
+        reference: Option<String>,
+        label: Option<String>,
+    ) -> PyResult<Vec<PyImage>> {
         let engine = self.engine.clone();
-        let mut callback_error: Option<PyErr> = None;
-        let result = {
-            let callback_error = &mut callback_error;
-            wait(py, async move {
-                let mut on_event = |event: BuildEvent| {
-                    let (Some(callback), BuildEvent::Output(line)) = (&on_output, event) else {
-                        return;
-                    };
-                    if callback_error.is_some() {
-                        return;
-                    }
-                    if let Err(err) = Python::attach(|py| callback.call1(py, (line,)).map(drop)) {
-                        *callback_error = Some(err);
-                    }
-                };
-                engine.build_directory(&path, &tag, &mut on_event).await
-            })?
-        };
-        if let Some(err) = callback_error {
-            return Err(err);
-        }
-        Ok(PyImage {
-            inner: result.map_err(engine_error)?,
-        })
+        let found = wait(py, async move {
+            engine.images(reference.as_deref(), label.as_deref()).await
+        })?
+        .map_err(engine_error)?;
+        Ok(found.into_iter().map(|inner| PyImage { inner }).collect())
+    }
+
+    /// Tags the image `source` (a reference or id) as `target`.
+    fn tag(&self, py: Python<'_>, source: String, target: Bound<'_, PyAny>) -> PyResult<PyImage> {
+        let target = crate::images::image_ref(&target)?;
+        let engine = self.engine.clone();
+        let inner =
+            wait(py, async move { engine.tag(&source, &target).await })?.map_err(engine_error)?;
+        Ok(PyImage { inner })
+    }
+
+    /// Removes an image; `force` also when containers use it or it has
+    /// several tags. Returns what was untagged and deleted.
+    #[pyo3(signature = (reference, force=false))]
+    fn remove_image(
+        &self,
+        py: Python<'_>,
+        reference: String,
+        force: bool,
+    ) -> PyResult<Vec<String>> {
+        let engine = self.engine.clone();
+        wait(
+            py,
+            async move { engine.remove_image(&reference, force).await },
+        )?
+        .map_err(engine_error)
+    }
+
+    /// Makes an image `tag` from a root filesystem: a directory (owners and
+    /// modes kept) or a tarball (plain, gzip, bzip2 or xz).
+    fn import_rootfs(
+        &self,
+        py: Python<'_>,
+        source: PathBuf,
+        tag: Bound<'_, PyAny>,
+    ) -> PyResult<PyImage> {
+        let tag = crate::images::image_ref(&tag)?;
+        let engine = self.engine.clone();
+        let inner = wait(py, async move { engine.import_rootfs(&source, &tag).await })?
+            .map_err(engine_error)?;
+        Ok(PyImage { inner })
     }
 
     /// Starts a container and returns it. Use it as a context manager to
@@ -555,10 +630,11 @@ impl PyExecResult {
     }
 }
 
-/// An image in the engine's store: `id`, `tags`, `size`.
+/// An image in the engine's store: `id`, `tags`, `size`, `created`,
+/// `labels`, `digests`.
 #[pyclass(frozen, name = "Image", module = "pcvmfs")]
 pub struct PyImage {
-    inner: Image,
+    pub inner: Image,
 }
 
 #[pymethods]
@@ -579,6 +655,24 @@ impl PyImage {
     #[getter]
     fn size(&self) -> Option<i64> {
         self.inner.size
+    }
+
+    /// When it was created, in seconds since the Unix epoch, or `None`.
+    #[getter]
+    fn created(&self) -> Option<i64> {
+        self.inner.created
+    }
+
+    /// Its labels.
+    #[getter]
+    fn labels(&self) -> BTreeMap<String, String> {
+        self.inner.labels.clone()
+    }
+
+    /// Its registry digests (`repo@sha256:...`).
+    #[getter]
+    fn digests(&self) -> Vec<String> {
+        self.inner.digests.clone()
     }
 
     /// The image as a dictionary.

@@ -12,6 +12,10 @@ pyo3::import_exception!(pcvmfs.errors, ContainerError);
 pyo3::import_exception!(pcvmfs.errors, ExecTimeoutError);
 pyo3::import_exception!(pcvmfs.errors, ParseError);
 pyo3::import_exception!(pcvmfs.errors, AppArmorError);
+pyo3::import_exception!(pcvmfs.errors, ImageNotFoundError);
+pyo3::import_exception!(pcvmfs.errors, RegistryAccessDeniedError);
+pyo3::import_exception!(pcvmfs.errors, RegistryUnreachableError);
+pyo3::import_exception!(pcvmfs.errors, PullInterruptedError);
 
 /// The Python exception for an I/O error on `path`.
 pub fn os_error(source: &std::io::Error, message: String) -> PyErr {
@@ -41,6 +45,10 @@ pub fn engine_error(err: pcvmfs_docker::Error) -> PyErr {
         E::Unreachable { .. } => EngineUnreachableError::new_err(message),
         E::NoSuchImage { .. } | E::Build { .. } => ImageError::new_err(message),
         E::NoSuchContainer { .. } => ContainerError::new_err(message),
+        E::PullNotFound { .. } => ImageNotFoundError::new_err(message),
+        E::AccessDenied { .. } => RegistryAccessDeniedError::new_err(message),
+        E::RegistryUnreachable { .. } => RegistryUnreachableError::new_err(message),
+        E::PullInterrupted { .. } => PullInterruptedError::new_err(message),
         E::ExecTimeout { .. } => ExecTimeoutError::new_err(message),
         E::Core(core) => core_error(core),
         E::Io { source, .. } => os_error(&source, message),

@@ -10,6 +10,7 @@ mod dns;
 mod engine;
 mod errors;
 mod host;
+mod images;
 mod options;
 mod parrot;
 mod report;
@@ -55,6 +56,9 @@ fn _pcvmfs(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(apparmor::apparmor_remove, m)?)?;
     m.add_function(wrap_pyfunction!(apparmor::apparmor_security_opt, m)?)?;
     m.add_function(wrap_pyfunction!(apparmor::apparmor_parse_denials, m)?)?;
+    m.add_class::<images::PyImageRef>()?;
+    m.add_class::<images::PyCctoolsSource>()?;
+    m.add_class::<images::PyImageRecipe>()?;
     m.add_class::<dns::PyResolvConf>()?;
     m.add_class::<dns::PyDnsDiagnosis>()?;
     m.add_class::<dns::PyDaemonDnsConfig>()?;
