@@ -493,3 +493,87 @@ def test_progress_bars_follow_events(capsys) -> None:
     assert "Pulling from pcvmfs/x" in capsys.readouterr().out
     with pytest.raises(TypeError):
         pcvmfs.Docker().pull("busybox", progress=42)  # type: ignore[arg-type]
+
+
+class _CorruptingProxy:
+    """An HTTP proxy of the test's own in front of the registry, on
+    127.0.0.1, that flips one byte in every layer blob it serves (a blob
+    larger than 1 MiB), so that a pull fails in mid-stream: the engine
+    downloads the layer, then finds its digest wrong."""
+
+    def __init__(self, upstream: str) -> None:
+        import http.server
+        import threading
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _forward(self, with_body: bool) -> None:
+                request = urllib.request.Request(f"http://{upstream}{self.path}", method=self.command)
+                for name in ("Accept", "Authorization", "Range"):
+                    if self.headers.get(name):
+                        request.add_header(name, self.headers[name])
+                try:
+                    response = opener.open(request, timeout=30)
+                except urllib.error.HTTPError as err:
+                    response = err
+                body = response.read() if with_body else b""
+                if with_body and "/blobs/sha256:" in self.path and len(body) > 1 << 20:
+                    middle = len(body) // 2
+                    body = body[:middle] + bytes([body[middle] ^ 0xFF]) + body[middle + 1 :]
+                self.send_response(response.status if hasattr(response, "status") else response.code)
+                for name, value in response.headers.items():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(name, value)
+                length = response.headers.get("Content-Length")
+                self.send_header("Content-Length", str(len(body)) if with_body else (length or "0"))
+                self.end_headers()
+                if with_body:
+                    self.wfile.write(body)
+
+            def do_GET(self) -> None:
+                self._forward(True)
+
+            def do_HEAD(self) -> None:
+                self._forward(False)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.address = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "_CorruptingProxy":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_pull_that_fails_in_mid_stream_is_interrupted(docker: pcvmfs.Docker, tmp_path: Path, cleanup_images) -> None:
+    from pcvmfs.errors import PullInterruptedError
+
+    # An image of its own, so that no layer of it is in the store already.
+    shutil.copy(BUSYBOX, tmp_path / "busybox")
+    (tmp_path / "blob").write_bytes(os.urandom(3 << 20))
+    (tmp_path / "Dockerfile").write_text("FROM scratch\nCOPY busybox /bin/busybox\nCOPY blob /blob\n")
+    local = f"pcvmfs-test/corrupt:{uuid.uuid4().hex[:8]}"
+    docker.build(tmp_path, local)
+    cleanup_images.append(local)
+    with LocalRegistry() as registry:
+        registry.push(local, "pcvmfs/corrupt", "v1")
+        registry.remove_local(registry.reference("pcvmfs/corrupt", "v1"))
+        docker.remove_image(local)
+        with _CorruptingProxy(registry.address) as proxy:
+            reference = f"{proxy.address}/pcvmfs/corrupt:v1"
+            events: List[Dict[str, Any]] = []
+            with pytest.raises(PullInterruptedError) as raised:
+                docker.pull(reference, progress=events.append)
+    message = str(raised.value)
+    assert "verification failed" in message or "digest" in message, message
+    assert any(e["kind"] == "layer" and e["downloaded"] > 0 for e in events), events
+    assert not image_exists(reference)
