@@ -577,3 +577,17 @@ def test_a_pull_that_fails_in_mid_stream_is_interrupted(docker: pcvmfs.Docker, t
     assert "verification failed" in message or "digest" in message, message
     assert any(e["kind"] == "layer" and e["downloaded"] > 0 for e in events), events
     assert not image_exists(reference)
+
+
+def test_build_cli_in_a_terminal_shows_a_bar_over_the_steps(image: str, tmp_path: Path, cleanup_images) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM {image}\nRUN echo one\nRUN echo two\n")
+    tag = f"pcvmfs-test/tty-build:{uuid.uuid4().hex[:8]}"
+    cleanup_images.append(tag)
+    # util-linux's script gives the command a terminal (of 100 columns:
+    # a new pty has none, and tqdm then draws an empty bar).
+    command = "stty cols 100 rows 30; " + " ".join([sys.executable, "-m", "pcvmfs", "image", "build", str(tmp_path), "-t", tag])
+    done = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, env=cli_env(), timeout=300)
+    assert done.returncode == 0, done.stdout
+    assert "step" in done.stdout and "4/4" in done.stdout, done.stdout
+    assert "---> Running in" not in done.stdout
+    assert image_exists(tag)

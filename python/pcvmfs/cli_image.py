@@ -55,6 +55,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     build.add_argument("--build-arg", action="append", default=[], metavar="NAME=VALUE", help="a build argument (no secrets)")
     build.add_argument("--keep-intermediate", action="store_true", help="keep intermediate containers (default: removed)")
     build.add_argument("--quiet", "-q", action="store_true", help="print only the image id")
+    build.add_argument("--verbose", "-v", action="store_true", help="print every line of the build (default in a terminal: a bar over the steps)")
     _recipe_arguments(build, required=False)
 
     recipe = sub.add_parser("recipe", help="print a recipe's Dockerfile, or write its whole build context")
@@ -147,8 +148,10 @@ def _build(args: argparse.Namespace) -> int:
     source: Any = recipe_from(args) if recipe_given else args.path
     progress: Any = None
     on_output = None
-    if not args.quiet:
+    if args.verbose or (not args.quiet and not sys.stderr.isatty()):
         on_output = print
+    elif not args.quiet:
+        progress = True  # a bar over the steps; a failure still shows its output
     image = _pcvmfs.Docker(args.host).build(
         source,
         args.tag,

@@ -428,14 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn contexts_without_a_dockerfile_are_refused() {
-        let dir = tempfile::tempdir().unwrap();
-        let err = context_tar(dir.path()).unwrap_err().to_string();
-        assert!(err.contains("no Dockerfile"), "{err}");
-        let err = context_tar(&dir.path().join("missing"))
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("cannot use the build context"), "{err}");
+    fn bad_tags_are_refused() {
         for tag in ["", "a b", "x\ny"] {
             assert!(check_tag(tag).is_err());
         }
