@@ -9,7 +9,7 @@ with the same label, with the classic builder (the one the Engine API's
 /build runs), so a round is the context's upload plus one COPY step and the
 label. pcvmfs streams the context as it packs it.
 
-Pull: a 4-layer image of 64 MB pushed to a Distribution registry on
+Pull: an image of 64 MB in 5 layers (busybox and four of random data) pushed to a Distribution registry on
 127.0.0.1; each round removes the local copy and pulls it again, through
 `Docker.pull` and `docker pull`.
 
@@ -116,7 +116,7 @@ def bench_pull(docker: pcvmfs.Docker, rounds: int) -> None:
                 fresh()
                 times[name].append(timed(step))
         fresh()
-        report("pull of a 4-layer 64 MB image from a registry on 127.0.0.1", times, *steps)
+        report("pull of a 64 MB image in 5 layers from a registry on 127.0.0.1", times, *steps)
 
 
 def main() -> None:

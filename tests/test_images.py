@@ -409,6 +409,8 @@ def test_build_cli_from_recipe_flags(image: str, tmp_path: Path, cleanup_images)
     assert [tag] == listed[0]["tags"] and listed[0]["labels"]["org.pcvmfs.recipe"] == "1"
     done = pcvmfs_cli("image", "build", "-t", tag)
     assert done.returncode == 1 and "PATH" in done.stderr
+    done = pcvmfs_cli("image", "build", str(out), "-t", tag, "--env", "SITE=x")
+    assert done.returncode == 1 and "--env only apply to a recipe" in done.stderr
     done = pcvmfs_cli("image", "rm", tag)
     assert done.returncode == 0 and f"untagged {tag}" in done.stdout
     assert not image_exists(tag)

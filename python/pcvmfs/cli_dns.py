@@ -112,14 +112,30 @@ def _apply(args: argparse.Namespace) -> int:
         docker_opts = dns.DockerOpts.load(path)
         docker_opts.set_dns(args.server, search=args.search, options=args.option)
         config, text = docker_opts, docker_opts.text
-    if kind == "daemon_json" and not args.force:
-        flags = [a for a in startup.args if a.split("=", 1)[0] in ("--dns", "--dns-search", "--dns-opt")]
-        if flags:
-            raise ParseError(
-                f"dockerd's command line already sets {' '.join(sorted(set(f.split('=', 1)[0] for f in flags)))}; "
-                f"with \"dns\" in {path} too, dockerd refuses to start. Remove the flags (DOCKER_OPTS, the "
-                "unit's ExecStart), use --docker-opts, or pass --force"
-            )
+    # dockerd refuses to start when a flag and daemon.json set the same thing.
+    written = {"--dns": "dns"}
+    if args.search is not None:
+        written["--dns-search"] = "dns-search"
+    if args.option is not None:
+        written["--dns-opt"] = "dns-opts"
+    clashes: list[str] = []
+    if kind == "daemon_json":
+        flags = {a.split("=", 1)[0] for a in startup.args}
+        clashes = [f"{flag} on dockerd's command line" for flag in written if flag in flags]
+    else:
+        try:
+            present = dns.DaemonDnsConfig.load(startup.config_file).dns
+        except (ParseError, OSError):
+            present = None
+        if present is not None:
+            keys = {"dns": present.servers, "dns-search": present.search, "dns-opts": present.options}
+            clashes = [f'"{key}" in {startup.config_file}' for key in written.values() if keys[key]]
+    if clashes and not args.force:
+        raise ParseError(
+            f"{', '.join(clashes)} already set the same as this change would in {path}: dockerd refuses "
+            "to start with a setting given both as a flag and in daemon.json. Remove the other one first, "
+            "write the other file (--daemon-json / --docker-opts), or pass --force"
+        )
     if args.dry_run:
         print(text, end="")
         return 0

@@ -145,7 +145,17 @@ def _build(args: argparse.Namespace) -> int:
     recipe_given = args.base is not None
     if recipe_given == (args.path is not None):
         raise ParseError("give either PATH (a directory with a Dockerfile) or --base and cctools for a recipe")
+    recipe_only = {
+        "--cctools-url": args.cctools_url, "--cctools-tarball": args.cctools_tarball, "--cctools-dir": args.cctools_dir,
+        "--key": args.key, "--file": args.file, "--env": args.env, "--repo": args.repo, "--proxy": args.proxy,
+    }
+    if not recipe_given:
+        given = [flag for flag, value in recipe_only.items() if value]
+        if given:
+            raise ParseError(f"{', '.join(given)} only apply to a recipe (--base); a directory build takes its Dockerfile as it is")
     source: Any = recipe_from(args) if recipe_given else args.path
+    # With a recipe the labels are in its Dockerfile; for a directory, on the build.
+    labels = None if recipe_given else dict(_pairs(args.label, "--label"))
     progress: Any = None
     on_output = None
     if args.verbose or (not args.quiet and not sys.stderr.isatty()):
@@ -160,6 +170,7 @@ def _build(args: argparse.Namespace) -> int:
         remove_intermediate=not args.keep_intermediate,
         progress=progress,
         on_output=on_output,
+        labels=labels,
     )
     print(_show(image) if not args.quiet else image.id)
     return 0

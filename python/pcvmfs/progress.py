@@ -12,8 +12,9 @@ _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
 
 
 class PullBars:
-    """One bar per layer, in bytes downloaded; a layer's bar ends when the
-    layer is extracted or already present."""
+    """One bar per layer, in bytes downloaded, with the layer's state
+    (downloading, extracting, complete, already exists) beside it; the bars
+    are closed when the pull ends."""
 
     def __init__(self) -> None:
         from tqdm.auto import tqdm  # type: ignore[import-untyped]

@@ -537,7 +537,13 @@ fn edit_flags(inner: &str, quoting: Quoting, replaced: &[&str], added: &[String]
         out.push_str(leading);
     }
     for flag in added {
-        if !out.trim().is_empty() {
+        // A separator unless a shell blank ends the text already (a
+        // vertical tab, say, is no blank to the shell: found by fuzzing).
+        if out
+            .bytes()
+            .last()
+            .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n'))
+        {
             out.push(' ');
         }
         out.push_str(flag);

@@ -161,7 +161,9 @@ impl PullTracker {
 
     /// Bytes downloaded over all layers.
     pub fn downloaded(&self) -> u64 {
-        self.layers.values().map(|l| l.downloaded).sum()
+        self.layers
+            .values()
+            .fold(0u64, |sum, l| sum.saturating_add(l.downloaded))
     }
 }
 

@@ -306,6 +306,24 @@ fn docker_opts_flags_are_read_as_dockerd_gets_them() {
 }
 
 #[test]
+fn added_flags_never_join_a_word_the_shell_does_not_split() {
+    // Found by fuzzing: a vertical tab is white space to Rust's trim, but
+    // not a blank to the shell, so "\v\v" is a word of its own.
+    let mut opts =
+        DockerOpts::parse("/etc/default/docker", "DOCKER_OPTS=\"   \x0b\x0b  \"\n").unwrap();
+    opts.set_dns(&ips(&["192.0.2.53", "2001:db8::53"]), None, None)
+        .unwrap();
+    assert_eq!(
+        opts.text(),
+        "DOCKER_OPTS=\"   \x0b\x0b --dns 192.0.2.53 --dns 2001:db8::53  \"\n"
+    );
+    assert_eq!(
+        opts.flags(),
+        ["\x0b\x0b", "--dns", "192.0.2.53", "--dns", "2001:db8::53"]
+    );
+}
+
+#[test]
 fn docker_opts_that_cannot_be_edited_safely_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     for (content, reason) in [

@@ -135,13 +135,26 @@ pub fn pack_directory(dir: &Path, mode: TarMode, dockerfile: &str) -> Result<Tar
                 builder: tar::Builder::new(writer),
                 packed: 0,
             };
-            let result = packer.walk(&dir, "").and_then(|()| {
-                let mut writer = packer.builder.into_inner().map_err(|e| (dir.clone(), e))?;
-                writer.flush().map_err(|e| (dir.clone(), e))
-            });
-            *thread_packed.lock().unwrap() = packer.packed;
+            // A panic must not end the stream as if the archive were whole.
+            let walked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let result = packer.walk(&dir, "").and_then(|()| {
+                    let mut writer = packer.builder.into_inner().map_err(|e| (dir.clone(), e))?;
+                    writer.flush().map_err(|e| (dir.clone(), e))
+                });
+                (result, packer.packed)
+            }));
+            let result = match walked {
+                Ok((result, packed)) => {
+                    *thread_packed.lock().unwrap() = packed;
+                    result
+                }
+                Err(_) => Err((dir.clone(), io::Error::other("packing panicked"))),
+            };
             if let Err((path, source)) = result {
-                let broken_pipe = source.kind() == io::ErrorKind::BrokenPipe;
+                // The engine stopped reading: its own error says why.
+                if source.kind() == io::ErrorKind::BrokenPipe {
+                    return;
+                }
                 let message = source.to_string();
                 *thread_error.lock().unwrap() = Some(Error::Io {
                     what: match mode {
@@ -151,10 +164,8 @@ pub fn pack_directory(dir: &Path, mode: TarMode, dockerfile: &str) -> Result<Tar
                     path: path.display().to_string(),
                     source,
                 });
-                if !broken_pipe {
-                    // The engine sees the stream fail, not a short archive.
-                    let _ = tx.blocking_send(Err(io::Error::other(message)));
-                }
+                // The engine sees the stream fail, not a short archive.
+                let _ = tx.blocking_send(Err(io::Error::other(message)));
             }
         })
         .map_err(|source| Error::Io {
@@ -249,10 +260,7 @@ impl Packer<'_> {
             return false;
         }
         // The CLI always sends the Dockerfile and .dockerignore.
-        if relative == self.dockerfile || relative == ".dockerignore" {
-            return false;
-        }
-        self.ignore.excludes(relative)
+        self.ignore.excludes_for_build(relative, self.dockerfile)
     }
 
     /// Packs the entries of `dir` (at `prefix` in the archive), sorted.
@@ -281,7 +289,11 @@ impl Packer<'_> {
                 if !excluded {
                     self.append(&path, &relative, &meta)?;
                     self.walk(&path, &relative)?;
-                } else if self.ignore.may_include_below(&relative) {
+                } else if self.mode == TarMode::RootFs
+                    || self
+                        .ignore
+                        .may_include_below_for_build(&relative, self.dockerfile)
+                {
                     // An exception may re-include something below.
                     self.walk(&path, &relative)?;
                 }
@@ -327,12 +339,34 @@ impl Packer<'_> {
                 .append_data(&mut header, format!("{relative}/"), io::empty())
                 .map_err(fail)
         } else if file_type.is_file() {
+            use std::io::Read;
             let file = fs::File::open(path).map_err(fail)?;
-            header.set_size(meta.len());
-            self.packed += meta.len();
+            let len = meta.len();
+            header.set_size(len);
+            // The header's size is the size read before: a file that grows
+            // meanwhile is cut there, one that shrinks is an error, so the
+            // archive never goes out of step.
+            let mut counted = CountingReader {
+                inner: file.take(len),
+                count: 0,
+            };
             self.builder
-                .append_data(&mut header, relative, file)
-                .map_err(fail)
+                .append_data(&mut header, relative, &mut counted)
+                .map_err(fail)?;
+            if counted.count != len {
+                return Err((
+                    path.to_path_buf(),
+                    io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!(
+                            "the file shrank from {len} to {} bytes while it was packed",
+                            counted.count
+                        ),
+                    ),
+                ));
+            }
+            self.packed += len;
+            Ok(())
         } else {
             // Sockets, fifos and devices have no place in a context; a root
             // filesystem keeps its device nodes and fifos.
@@ -348,12 +382,27 @@ impl Packer<'_> {
     }
 }
 
+/// Counts what passes through.
+struct CountingReader<R> {
+    inner: R,
+    count: u64,
+}
+
+impl<R: io::Read> io::Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        Ok(n)
+    }
+}
+
 fn file_type_is_socket(meta: &fs::Metadata) -> bool {
     use std::os::unix::fs::FileTypeExt;
     meta.file_type().is_socket()
 }
 
-/// Packs a directory into memory (for small contexts and tests).
+/// Packs a directory into memory (for small contexts and tests). It waits
+/// on a channel, so it must not be called from inside an async runtime.
 pub fn context_tar(dir: &Path) -> Result<Vec<u8>> {
     let stream = pack_directory(dir, TarMode::BuildContext, "Dockerfile")?;
     let TarStream {

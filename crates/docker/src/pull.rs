@@ -91,16 +91,24 @@ impl DockerEngine {
     ) -> Result<Image> {
         let registry = reference.registry().to_string();
         let mut helper = None;
+        let mut config_error: Option<String> = None;
         let credentials = match auth {
             PullAuth::Given(c) => Some(c.clone()),
             PullAuth::Anonymous => None,
-            PullAuth::DockerConfig => match from_docker_config(None, &registry)? {
-                ConfigCredentials::Found(c) => Some(c),
-                ConfigCredentials::Helper(name) => {
+            // A Docker configuration that cannot be read does not stop a
+            // pull (public images need none); it is named if access is
+            // then denied.
+            PullAuth::DockerConfig => match from_docker_config(None, &registry) {
+                Ok(ConfigCredentials::Found(c)) => Some(c),
+                Ok(ConfigCredentials::Helper(name)) => {
                     helper = Some(name);
                     None
                 }
-                ConfigCredentials::None => None,
+                Ok(ConfigCredentials::None) => None,
+                Err(err) => {
+                    config_error = Some(err.to_string());
+                    None
+                }
             },
         };
         let given = credentials.is_some();
@@ -126,6 +134,12 @@ impl DockerEngine {
                     reference: shown.clone(),
                     hint: match (&helper, given) {
                         (_, true) => "; check the user name and password".to_string(),
+                        (_, false) if config_error.is_some() => format!(
+                            " (no credentials were sent: the Docker configuration could not \
+                             be used: {}; pass them with credentials=(user, password) or \
+                             --user and --password-stdin)",
+                            config_error.as_deref().unwrap_or_default()
+                        ),
                         (Some(h), false) => format!(
                             "; the Docker configuration keeps these credentials in the helper \
                              docker-credential-{h}, which pcvmfs does not run: pass them \
@@ -154,6 +168,18 @@ impl DockerEngine {
                 },
             }
         };
+        // An error in the progress stream: classified like any other, and
+        // a failure of no known kind is an interrupted pull.
+        let in_stream = |message: String, downloaded: u64| -> Error {
+            match classify(&message, None) {
+                PullFailure::Other => Error::PullInterrupted {
+                    reference: shown.clone(),
+                    downloaded,
+                    message,
+                },
+                _ => fail(message, None, downloaded),
+            }
+        };
         let mut tracker = PullTracker::new();
         let mut stream = self
             .client
@@ -161,17 +187,11 @@ impl DockerEngine {
         while let Some(item) = stream.next().await {
             match item {
                 Ok(info) => {
+                    // bollard turns an errorDetail into DockerStreamError;
+                    // one without a message may still arrive here.
                     if let Some(detail) = info.error_detail {
                         let message = detail.message.unwrap_or_else(|| "the pull failed".into());
-                        let downloaded = tracker.downloaded();
-                        return Err(match classify(&message, None) {
-                            PullFailure::Other => Error::PullInterrupted {
-                                reference: shown.clone(),
-                                downloaded,
-                                message,
-                            },
-                            _ => fail(message, None, downloaded),
-                        });
+                        return Err(in_stream(message, tracker.downloaded()));
                     }
                     let (current, total) = info
                         .progress_detail
@@ -190,11 +210,7 @@ impl DockerEngine {
                     message,
                 }) => return Err(fail(message, Some(status_code), tracker.downloaded())),
                 Err(bollard::errors::Error::DockerStreamError { error }) => {
-                    return Err(Error::PullInterrupted {
-                        reference: shown.clone(),
-                        downloaded: tracker.downloaded(),
-                        message: error,
-                    });
+                    return Err(in_stream(error, tracker.downloaded()));
                 }
                 Err(err) => {
                     let message = err.to_string();

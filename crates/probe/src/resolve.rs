@@ -414,7 +414,15 @@ struct Resolver {
     config: Config,
     port: u16,
     ids: Ids,
+    /// When the whole verification must end (see [`BUDGET`]).
+    deadline: Instant,
 }
+
+/// The time the whole verification may take, well inside the minute
+/// pcvmfs gives the probe's container: where every query times out (the
+/// trap, with Google's servers blocked), names after it are reported as not
+/// tried rather than the whole report being lost.
+pub const BUDGET: Duration = Duration::from_secs(40);
 
 /// How one query (one name, one type, all servers) ended.
 enum QueryResult {
@@ -435,6 +443,9 @@ impl Resolver {
         let timeout = Duration::from_secs(self.config.query_timeout() as u64);
         for _round in 0..self.config.attempts {
             for server in self.config.servers.clone() {
+                if Instant::now() >= self.deadline {
+                    return QueryResult::Failed { first_attempt };
+                }
                 let addr = server.socket_addr(self.port);
                 let id = self.ids.next();
                 let query = match dns_wire::build_query(id, name, qtype) {
@@ -678,10 +689,29 @@ pub fn verify(resolv_conf: &Path, hosts: &Path, port: u16, names: &[String]) -> 
         config,
         port,
         ids: Ids::new(),
+        deadline: Instant::now() + BUDGET,
     };
     let lookups = names
         .iter()
-        .map(|n| resolver.lookup(n, hosts_text.as_deref()))
+        .map(|n| {
+            if Instant::now() >= resolver.deadline {
+                return Lookup {
+                    name: n.clone(),
+                    ok: false,
+                    source: None,
+                    server: None,
+                    query: None,
+                    addresses: Vec::new(),
+                    error: Some(format!(
+                        "not tried: the {} s the verification may take were used up by the \
+                         names before it",
+                        BUDGET.as_secs()
+                    )),
+                    attempts: Vec::new(),
+                };
+            }
+            resolver.lookup(n, hosts_text.as_deref())
+        })
         .collect();
     DnsVerifyReport {
         schema: DNS_VERIFY_SCHEMA.into(),
@@ -834,6 +864,7 @@ mod tests {
             config: parse_resolv_conf("nameserver 10.0.0.2\nnameserver 10.0.0.3\n"),
             port: 53,
             ids: Ids::new(),
+            deadline: Instant::now() + BUDGET,
         };
         let attempt = |server: &str, rcode: &str| Attempt {
             server: server.into(),
@@ -864,11 +895,26 @@ mod tests {
     }
 
     #[test]
+    fn past_the_budget_no_server_is_asked() {
+        let mut r = Resolver {
+            // Never reached: the deadline is already over.
+            config: parse_resolv_conf("nameserver 127.0.0.1\n"),
+            port: 9,
+            ids: Ids::new(),
+            deadline: Instant::now(),
+        };
+        let l = r.lookup("cvmfs-proxy.example.org", None);
+        assert!(!l.ok);
+        assert!(l.attempts.is_empty(), "{:?}", l.attempts);
+    }
+
+    #[test]
     fn literals_and_bad_names_need_no_server() {
         let mut r = Resolver {
             config: parse_resolv_conf("nameserver 127.0.0.1\n"),
             port: 53,
             ids: Ids::new(),
+            deadline: Instant::now() + BUDGET,
         };
         let l = r.lookup("10.1.2.3", None);
         assert!(l.ok && l.source == Some(LookupSource::Literal) && l.attempts.is_empty());

@@ -363,9 +363,11 @@ pub fn pull(
                 }
             };
             engine.pull(&reference, &auth, &mut on_event).await
-        })?
+        })
     };
+    // The bars are closed also when the wait ends with Ctrl-C.
     close_progress(py, &callback)?;
+    let result = result?;
     if let Some(err) = callback_error {
         return Err(err);
     }
