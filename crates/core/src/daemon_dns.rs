@@ -536,17 +536,16 @@ fn edit_flags(inner: &str, quoting: Quoting, replaced: &[&str], added: &[String]
     if !kept_any {
         out.push_str(leading);
     }
+    // After a word, always a separator, whatever its last byte: a word may
+    // end in a vertical tab (no blank to the shell) or an escaped tab
+    // (both found by fuzzing). Before the first word there are only blanks.
+    let mut separate = kept_any;
     for flag in added {
-        // A separator unless a shell blank ends the text already (a
-        // vertical tab, say, is no blank to the shell: found by fuzzing).
-        if out
-            .bytes()
-            .last()
-            .is_some_and(|b| !matches!(b, b' ' | b'\t' | b'\n'))
-        {
+        if separate {
             out.push(' ');
         }
         out.push_str(flag);
+        separate = true;
     }
     let trailing_start = spans.last().map_or(inner.len(), |s| s.end);
     out.push_str(&inner[trailing_start..]);

@@ -321,6 +321,10 @@ fn added_flags_never_join_a_word_the_shell_does_not_split() {
         opts.flags(),
         ["\x0b\x0b", "--dns", "192.0.2.53", "--dns", "2001:db8::53"]
     );
+    // A word that ends in an escaped tab keeps it; the flags come after.
+    let mut opts = DockerOpts::parse("/etc/default/docker", "DOCKER_OPTS=\"-x\\\t\n\"\n").unwrap();
+    opts.set_dns(&ips(&["192.0.2.53"]), None, None).unwrap();
+    assert_eq!(opts.flags(), ["-x\t", "--dns", "192.0.2.53"]);
 }
 
 #[test]
