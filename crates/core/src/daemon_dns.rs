@@ -461,13 +461,22 @@ fn words(inner: &str, quoting: Quoting) -> Vec<Range<usize>> {
             continue;
         }
         let start = i;
-        while i < bytes.len() && is_blank(i) == 0 {
-            // An escaped character belongs to the word, whatever it is.
-            i += if bytes[i] == b'\\' && quoting == Quoting::Double {
-                2
-            } else {
-                1
-            };
+        while i < bytes.len() {
+            // In double quotes a backslash escapes only $ ` " \ and a
+            // newline (a continuation, which joins); before anything else it
+            // is a character of its own (POSIX). The value is split on
+            // blanks when $DOCKER_OPTS is expanded.
+            if quoting == Quoting::Double
+                && bytes[i] == b'\\'
+                && matches!(bytes.get(i + 1), Some(b'$' | b'`' | b'"' | b'\\' | b'\n'))
+            {
+                i += 2;
+                continue;
+            }
+            if is_blank(i) > 0 {
+                break;
+            }
+            i += 1;
         }
         let end = i.min(bytes.len());
         found.push(start..end);
@@ -478,12 +487,20 @@ fn words(inner: &str, quoting: Quoting) -> Vec<Range<usize>> {
 /// A word as dockerd gets it: backslash escapes of a double-quoted value
 /// removed.
 fn unquote(word: &str) -> String {
+    // Inside double quotes a backslash escapes only $ ` " \ and newline;
+    // before anything else it stays (POSIX; `--dn\s` is not `--dns`: found
+    // by fuzzing).
     let mut out = String::with_capacity(word.len());
-    let mut chars = word.chars();
+    let mut chars = word.chars().peekable();
     while let Some(c) = chars.next() {
-        match c {
-            '\\' => out.extend(chars.next()),
-            c => out.push(c),
+        match (c, chars.peek()) {
+            ('\\', Some(&next)) if matches!(next, '$' | '`' | '"' | '\\' | '\n') => {
+                chars.next();
+                if next != '\n' {
+                    out.push(next);
+                }
+            }
+            (c, _) => out.push(c),
         }
     }
     out

@@ -321,10 +321,35 @@ fn added_flags_never_join_a_word_the_shell_does_not_split() {
         opts.flags(),
         ["\x0b\x0b", "--dns", "192.0.2.53", "--dns", "2001:db8::53"]
     );
-    // A word that ends in an escaped tab keeps it; the flags come after.
+    // A backslash before a tab is a character of its own in double quotes;
+    // the tab splits. The flags come after.
     let mut opts = DockerOpts::parse("/etc/default/docker", "DOCKER_OPTS=\"-x\\\t\n\"\n").unwrap();
     opts.set_dns(&ips(&["192.0.2.53"]), None, None).unwrap();
-    assert_eq!(opts.flags(), ["-x\t", "--dns", "192.0.2.53"]);
+    assert_eq!(opts.flags(), ["-x\\", "--dns", "192.0.2.53"]);
+    // In double quotes `\s` stays a backslash and an s, as the shell reads
+    // it: `--dn\s` is no --dns flag, and is kept.
+    let mut opts = DockerOpts::parse(
+        "/etc/default/docker",
+        "DOCKER_OPTS=\"--dn\\s 10.0.0.1 --label a=\\\"b\\\" --x=\\$HOME\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        opts.flags(),
+        ["--dn\\s", "10.0.0.1", "--label", "a=\"b\"", "--x=$HOME"]
+    );
+    opts.set_dns(&ips(&["192.0.2.53"]), None, None).unwrap();
+    assert_eq!(
+        opts.flags(),
+        [
+            "--dn\\s",
+            "10.0.0.1",
+            "--label",
+            "a=\"b\"",
+            "--x=$HOME",
+            "--dns",
+            "192.0.2.53"
+        ]
+    );
 }
 
 #[test]
