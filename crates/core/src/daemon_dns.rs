@@ -565,7 +565,14 @@ fn edit_flags(inner: &str, quoting: Quoting, replaced: &[&str], added: &[String]
         separate = true;
     }
     let trailing_start = spans.last().map_or(inner.len(), |s| s.end);
-    out.push_str(&inner[trailing_start..]);
+    let trailing = &inner[trailing_start..];
+    // A word may end in a lone backslash (`x\` then a blank); with the blanks
+    // after it gone, it would escape the closing quote (found by fuzzing).
+    let backslashes = out.bytes().rev().take_while(|&b| b == b'\\').count();
+    if quoting == Quoting::Double && trailing.is_empty() && backslashes % 2 == 1 {
+        out.push(' ');
+    }
+    out.push_str(trailing);
     out
 }
 

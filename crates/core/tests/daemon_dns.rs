@@ -326,6 +326,16 @@ fn added_flags_never_join_a_word_the_shell_does_not_split() {
     let mut opts = DockerOpts::parse("/etc/default/docker", "DOCKER_OPTS=\"-x\\\t\n\"\n").unwrap();
     opts.set_dns(&ips(&["192.0.2.53"]), None, None).unwrap();
     assert_eq!(opts.flags(), ["-x\\", "--dns", "192.0.2.53"]);
+    // A word ending in a lone backslash, then a removed --dns: the
+    // backslash must not come to escape the closing quote.
+    let mut opts = DockerOpts::parse(
+        "/etc/default/docker",
+        "DOCKER_OPTS=\"-x\\\t--dns\"\nDOCKER_OPTS=\"-y\"\n",
+    )
+    .unwrap();
+    opts.set_dns(&ips(&["192.0.2.53"]), None, None).unwrap();
+    let again = DockerOpts::parse("/etc/default/docker", opts.text()).unwrap();
+    assert_eq!(again.flags(), ["-x\\", "-y", "--dns", "192.0.2.53"]);
     // In double quotes `\s` stays a backslash and an s, as the shell reads
     // it: `--dn\s` is no --dns flag, and is kept.
     let mut opts = DockerOpts::parse(

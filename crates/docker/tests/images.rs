@@ -111,3 +111,111 @@ async fn an_image_that_does_not_exist_is_reported_as_such() {
     assert!(matches!(err, Error::NoSuchImage { .. }), "{err:?}");
     assert!(err.to_string().contains("pcvmfs-test/does-not-exist:0"));
 }
+
+#[tokio::test]
+async fn a_root_filesystem_imports_keeps_owners_and_is_listed_tagged_and_removed() {
+    use pcvmfs_core::ImageRef;
+    use std::os::unix::fs::PermissionsExt;
+
+    let engine = common::engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("bin")).unwrap();
+    std::fs::copy(common::BUSYBOX, root.join("bin/busybox")).unwrap();
+    std::os::unix::fs::symlink("busybox", root.join("bin/sh")).unwrap();
+    std::fs::create_dir(root.join("etc")).unwrap();
+    std::fs::write(root.join("etc/marker"), "imported\n").unwrap();
+    std::os::unix::fs::chown(root.join("etc/marker"), Some(4242), Some(4343)).unwrap();
+    std::fs::set_permissions(
+        root.join("etc/marker"),
+        std::fs::Permissions::from_mode(0o600),
+    )
+    .unwrap();
+    let tag = ImageRef::parse("pcvmfs-test/rust-import:1").unwrap();
+    let image = engine.import_rootfs(root, &tag).await.unwrap();
+    assert!(
+        image.tags.iter().any(|t| t == "pcvmfs-test/rust-import:1"),
+        "{image:?}"
+    );
+    assert_eq!(
+        image.labels.get(MANAGED_LABEL).map(String::as_str),
+        Some("true")
+    );
+    // The engine's own account of the file, through the CLI.
+    let listed = common::docker_cli(&[
+        "run",
+        "--rm",
+        "pcvmfs-test/rust-import:1",
+        "/bin/busybox",
+        "stat",
+        "-c",
+        "%u:%g %a",
+        "/etc/marker",
+    ]);
+    assert_eq!(listed, "4242:4343 600");
+
+    let second = ImageRef::parse("pcvmfs-test/rust-import:2").unwrap();
+    engine
+        .tag("pcvmfs-test/rust-import:1", &second)
+        .await
+        .unwrap();
+    let found = engine
+        .images(Some("pcvmfs-test/rust-import:*"), Some(MANAGED_LABEL))
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let mut tags = found[0].tags.clone();
+    tags.sort();
+    assert_eq!(
+        tags,
+        ["pcvmfs-test/rust-import:1", "pcvmfs-test/rust-import:2"]
+    );
+    assert_eq!(found[0].id, image.id);
+    let removed = engine
+        .remove_image("pcvmfs-test/rust-import:1", false)
+        .await
+        .unwrap();
+    assert_eq!(removed, ["untagged pcvmfs-test/rust-import:1"]);
+    let removed = engine
+        .remove_image("pcvmfs-test/rust-import:2", false)
+        .await
+        .unwrap();
+    assert!(
+        removed.iter().any(|r| r.starts_with("deleted sha256:")),
+        "{removed:?}"
+    );
+    assert!(matches!(
+        engine
+            .remove_image("pcvmfs-test/rust-import:2", false)
+            .await,
+        Err(Error::NoSuchImage { .. })
+    ));
+}
+
+#[tokio::test]
+async fn dockerignore_keeps_files_out_of_the_context_the_engine_sees() {
+    let engine = common::engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    let base = common::busybox_image();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        format!("FROM {base}\nCOPY . /ctx/\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join(".dockerignore"), "secret\n*.tmp\n").unwrap();
+    std::fs::write(dir.path().join("secret"), "s").unwrap();
+    std::fs::write(dir.path().join("a.tmp"), "t").unwrap();
+    std::fs::write(dir.path().join("kept"), "k").unwrap();
+    let tag = "pcvmfs-test/rust-ignore:1";
+    let options = pcvmfs_docker::images::BuildOptions::default();
+    engine
+        .build(dir.path(), tag, &options, &mut |_| {})
+        .await
+        .unwrap();
+    let listing = common::docker_cli(&["run", "--rm", tag, "ls", "-A", "/ctx"]);
+    assert_eq!(
+        listing.split_whitespace().collect::<Vec<_>>(),
+        [".dockerignore", "Dockerfile", "kept"]
+    );
+    common::docker_cli(&["image", "rm", tag]);
+}

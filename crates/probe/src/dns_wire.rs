@@ -683,7 +683,14 @@ pub fn serve(query: &[u8], zone: &Zone, udp: bool) -> Option<Served> {
         Some(out)
     };
     let addrs = &addrs[..addrs.len().min(u16::MAX as usize)];
-    let mut response = write(addrs, false)?;
+    // A question name that cannot be written back (its labels hold bytes
+    // shown escaped) gets FORMERR rather than silence.
+    let Some(mut response) = write(addrs, false) else {
+        return bare(
+            RCODE_FORMERR,
+            "a question name that cannot be echoed -> FORMERR".into(),
+        );
+    };
     let mut truncated = false;
     if udp && response.len() > MAX_UDP_LEN {
         response = write(&[], true)?;

@@ -160,7 +160,13 @@ pub fn parse_resolv_conf(text: &str) -> Config {
 
 fn search_domain(word: &str) -> Option<String> {
     let domain = word.strip_suffix('.').unwrap_or(word);
-    (!domain.is_empty() && dns_wire::check_name(domain).is_ok()).then(|| domain.to_string())
+    // Host-name characters only: anything else could not be matched in an
+    // answer, whose odd bytes are shown escaped.
+    let plain = domain
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+    (!domain.is_empty() && plain && dns_wire::check_name(domain).is_ok())
+        .then(|| domain.to_string())
 }
 
 fn parse_server(word: &str) -> Option<Server> {

@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(mut opts) = DockerOpts::parse("/etc/default/docker", &text) {
         if opts.set_dns(&servers, None, None).is_ok() {
             let again = DockerOpts::parse("/etc/default/docker", opts.text())
-                .expect("an edited DOCKER_OPTS file reads back");
+                .unwrap_or_else(|e| panic!("an edited DOCKER_OPTS file reads back: {e}: {:?}", opts.text()));
             let flags = again.flags();
             let dns: Vec<&str> = flags
                 .iter()

@@ -105,7 +105,10 @@ fn serve_tcp_client(mut stream: TcpStream, zone: &Zone, log: bool) {
         if log {
             eprintln!("tcp {peer} {}", served.summary);
         }
-        let mut framed = (served.response.len() as u16).to_be_bytes().to_vec();
+        let Ok(length) = u16::try_from(served.response.len()) else {
+            return;
+        };
+        let mut framed = length.to_be_bytes().to_vec();
         framed.extend_from_slice(&served.response);
         if stream.write_all(&framed).is_err() {
             return;
