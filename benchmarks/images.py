@@ -13,7 +13,8 @@ Pull: an image of 64 MB in 5 layers (busybox and four of random data) pushed to 
 127.0.0.1; each round removes the local copy and pulls it again, through
 `Docker.pull` and `docker pull`.
 
-Rounds alternate between pcvmfs and the CLI; medians are compared.
+Rounds alternate between pcvmfs and the CLI, each going first every other
+round; medians are compared.
 """
 
 from __future__ import annotations
@@ -53,6 +54,13 @@ def build_context(directory: Path) -> int:
     return sum(p.stat().st_size for p in directory.rglob("*") if p.is_file())
 
 
+def ordered(steps: dict, round_: int) -> list:
+    """The steps, in turn first and second, so that neither always follows
+    the other."""
+    items = list(steps.items())
+    return items if round_ % 2 == 0 else items[::-1]
+
+
 def timed(step) -> float:
     start = time.perf_counter()
     step()
@@ -81,8 +89,8 @@ def bench_build(docker: pcvmfs.Docker, rounds: int) -> None:
         for step in steps.values():
             step()
         times: dict[str, list[float]] = {name: [] for name in steps}
-        for _ in range(rounds):
-            for name, step in steps.items():
+        for round_ in range(rounds):
+            for name, step in ordered(steps, round_):
                 times[name].append(timed(step))
         report("build of a 240 MB directory context", times, *steps)
     for tag in ("pcvmfs-bench/build:pcvmfs", "pcvmfs-bench/build:cli"):
@@ -111,8 +119,8 @@ def bench_pull(docker: pcvmfs.Docker, rounds: int) -> None:
             "docker pull": lambda: cli("pull", "-q", reference),
         }
         times: dict[str, list[float]] = {name: [] for name in steps}
-        for _ in range(rounds):
-            for name, step in steps.items():
+        for round_ in range(rounds):
+            for name, step in ordered(steps, round_):
                 fresh()
                 times[name].append(timed(step))
         fresh()
