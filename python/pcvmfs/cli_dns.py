@@ -119,7 +119,15 @@ def _apply(args: argparse.Namespace) -> int:
     if args.option is not None:
         written["--dns-opt"] = "dns-opts"
     clashes: list[str] = []
-    if kind == "daemon_json":
+    # Only this host's daemon is known: a file of another daemon (given by
+    # path) is not checked against it.
+    def same(a: str, b: str) -> bool:
+        return os.path.realpath(a) == os.path.realpath(b)
+
+    ours = same(path, startup.config_file) if kind == "daemon_json" else same(path, "/etc/default/docker")
+    if not ours:
+        pass
+    elif kind == "daemon_json":
         flags = {a.split("=", 1)[0] for a in startup.args}
         clashes = [f"{flag} on dockerd's command line" for flag in written if flag in flags]
     else:
