@@ -9,6 +9,7 @@ import sys
 from typing import Sequence
 
 from . import _pcvmfs, cli_dns, cli_image
+from .cli_args import pairs
 from .display import report_text
 from .errors import ParseError, PcvmfsError
 
@@ -185,13 +186,7 @@ def _apparmor_parser(commands: argparse._SubParsersAction) -> None:
 
 
 def _env_pairs(items: Sequence[str]) -> dict:
-    env = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise ParseError(f"invalid --env {item!r}: expected NAME=VALUE")
-        env[name] = value
-    return env
+    return dict(pairs(items, "--env", shape="NAME=VALUE"))
 
 
 def _security(args: argparse.Namespace) -> _pcvmfs.SecurityOptions:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List
 
 from . import _pcvmfs
+from .cli_args import pairs
 from .errors import ParseError
 
 
@@ -76,16 +77,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     imp.add_argument("tag", metavar="TAG")
 
 
-def _pairs(items: Sequence[str], what: str, sep: str = "=") -> List[tuple]:
-    out = []
-    for item in items:
-        key, found, value = item.partition(sep)
-        if not found or not key:
-            raise ParseError(f"invalid {what} {item!r}: expected KEY{sep}VALUE")
-        out.append((key, value))
-    return out
-
-
 def recipe_from(args: argparse.Namespace) -> "_pcvmfs.ImageRecipe":
     if args.cctools_url:
         cctools = _pcvmfs.CctoolsSource.url(args.cctools_url)
@@ -96,9 +87,9 @@ def recipe_from(args: argparse.Namespace) -> "_pcvmfs.ImageRecipe":
     else:
         raise ParseError("a recipe needs cctools: --cctools-url, --cctools-tarball or --cctools-dir")
     keys: Dict[str, List[str]] = {}
-    for domain, path in _pairs(args.key, "--key"):
+    for domain, path in pairs(args.key, "--key"):
         keys.setdefault(domain, []).append(path)
-    files = {dest: src for src, dest in _pairs(args.file, "--file", ":")}
+    files = {dest: src for src, dest in pairs(args.file, "--file", ":")}
     session = _pcvmfs.ParrotSession(repos=args.repo, proxy=args.proxy)
     return _pcvmfs.ImageRecipe(
         args.base,
@@ -107,8 +98,8 @@ def recipe_from(args: argparse.Namespace) -> "_pcvmfs.ImageRecipe":
         test_uid=args.test_uid,
         keys=keys,
         files=files,
-        env=_pairs(args.env, "--env"),
-        labels=_pairs(args.label, "--label"),
+        env=pairs(args.env, "--env"),
+        labels=pairs(args.label, "--label"),
         session=session,
     )
 
@@ -155,7 +146,7 @@ def _build(args: argparse.Namespace) -> int:
             raise ParseError(f"{', '.join(given)} only apply to a recipe (--base); a directory build takes its Dockerfile as it is")
     source: Any = recipe_from(args) if recipe_given else args.path
     # With a recipe the labels are in its Dockerfile; for a directory, on the build.
-    labels = None if recipe_given else dict(_pairs(args.label, "--label"))
+    labels = None if recipe_given else dict(pairs(args.label, "--label"))
     progress: Any = None
     on_output = None
     if args.verbose or (not args.quiet and not sys.stderr.isatty()):
@@ -166,7 +157,7 @@ def _build(args: argparse.Namespace) -> int:
         source,
         args.tag,
         no_cache=args.no_cache,
-        build_args=dict(_pairs(args.build_arg, "--build-arg")),
+        build_args=dict(pairs(args.build_arg, "--build-arg")),
         remove_intermediate=not args.keep_intermediate,
         progress=progress,
         on_output=on_output,

@@ -3,10 +3,6 @@
 //! engine's version ([`crate::dns_diagnosis`]). The doctor includes these
 //! findings; `pcvmfs dns check` shows them with the details.
 
-use std::net::IpAddr;
-
-use serde::Serialize;
-
 use crate::daemon_dns::{DaemonDnsConfig, DockerOpts, dns_conflict};
 use crate::dns::DnsOptions;
 use crate::dns_diagnosis::{DnsDiagnosis, EngineRules, diagnose_with};
@@ -41,42 +37,6 @@ pub struct DnsCheckInput<'a> {
     pub engine_version: Option<&'a str>,
     /// The network containers join (`bridge` when `None`).
     pub network: Option<&'a str>,
-}
-
-/// A serialisable summary, for `--json` output.
-#[derive(Debug, Clone, Serialize)]
-pub struct HostDnsSummary<'a> {
-    /// How dockerd was started.
-    pub startup: &'a DockerdStartup,
-    /// The servers containers' queries go to.
-    pub container_servers: Vec<String>,
-    /// Whether the embedded resolver is in between.
-    pub embedded_resolver: bool,
-    /// Whether Docker falls back to Google's servers.
-    pub falls_back_to_public: bool,
-    /// The daemon's own DNS settings.
-    pub daemon_dns: &'a DnsOptions,
-    /// The findings.
-    pub findings: &'a [Finding],
-}
-
-impl HostDnsCheck {
-    /// The summary `--json` prints.
-    pub fn summary(&self) -> HostDnsSummary<'_> {
-        HostDnsSummary {
-            startup: &self.startup,
-            container_servers: self
-                .diagnosis
-                .container_servers
-                .iter()
-                .map(IpAddr::to_string)
-                .collect(),
-            embedded_resolver: self.diagnosis.embedded_resolver,
-            falls_back_to_public: self.diagnosis.falls_back_to_public,
-            daemon_dns: &self.daemon_dns,
-            findings: &self.findings,
-        }
-    }
 }
 
 /// Checks the DNS that containers get on the host `tree` describes.
@@ -226,6 +186,8 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
 
 #[cfg(test)]
 mod tests {
+    use std::net::IpAddr;
+
     use super::*;
     use crate::host::HostTreeAt;
 

@@ -316,6 +316,45 @@ fn progress_callback(
     }
 }
 
+/// Python callables fed from inside a wait: each event takes the GIL and
+/// goes to every callable; the first exception is kept (and raised when the
+/// call is over), and later events skip the callables.
+struct Callbacks<'a> {
+    targets: Vec<&'a Py<PyAny>>,
+    error: Option<PyErr>,
+}
+
+impl<'a> Callbacks<'a> {
+    fn new(targets: impl IntoIterator<Item = &'a Py<PyAny>>) -> Self {
+        Callbacks {
+            targets: targets.into_iter().collect(),
+            error: None,
+        }
+    }
+
+    /// Calls every callable with the one argument `arg` makes.
+    fn call(&mut self, arg: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>>) {
+        if self.targets.is_empty() || self.error.is_some() {
+            return;
+        }
+        let called = Python::attach(|py| -> PyResult<()> {
+            let arg = arg(py)?;
+            for target in &self.targets {
+                target.call1(py, (arg.clone(),))?;
+            }
+            Ok(())
+        });
+        if let Err(err) = called {
+            self.error = Some(err);
+        }
+    }
+
+    /// The first exception, if any.
+    fn finish(self) -> PyResult<()> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
 /// Calls `close()` on a progress object that has one.
 fn close_progress(py: Python<'_>, callback: &Option<Py<PyAny>>) -> PyResult<()> {
     if let Some(callback) = callback {
@@ -344,33 +383,15 @@ pub fn pull(
     };
     let callback = progress_callback(py, progress, "PullBars")?;
     let engine = docker.engine.clone();
-    let mut callback_error: Option<PyErr> = None;
-    let result = {
-        let callback_error = &mut callback_error;
-        let callback = &callback;
-        wait(py, async move {
-            let mut on_event = |event: PullEvent| {
-                let Some(callback) = callback else { return };
-                if callback_error.is_some() {
-                    return;
-                }
-                let called = Python::attach(|py| -> PyResult<()> {
-                    callback.call1(py, (json_to_py(py, &event)?,))?;
-                    Ok(())
-                });
-                if let Err(err) = called {
-                    *callback_error = Some(err);
-                }
-            };
-            engine.pull(&reference, &auth, &mut on_event).await
-        })
-    };
+    let mut callbacks = Callbacks::new(callback.iter());
+    let result = wait(py, async {
+        let mut on_event = |event: PullEvent| callbacks.call(|py| json_to_py(py, &event));
+        engine.pull(&reference, &auth, &mut on_event).await
+    });
     // The bars are closed also when the wait ends with Ctrl-C.
     close_progress(py, &callback)?;
     let result = result?;
-    if let Some(err) = callback_error {
-        return Err(err);
-    }
+    callbacks.finish()?;
     Ok(PyImage {
         inner: result.map_err(engine_error)?,
     })
@@ -418,44 +439,28 @@ pub fn build(
     };
     let callback = progress_callback(py, progress, "BuildBar")?;
     let engine = docker.engine.clone();
-    let mut callback_error: Option<PyErr> = None;
-    let result = {
-        let callback_error = &mut callback_error;
-        let callbacks: Vec<&Py<PyAny>> = callback.iter().chain(on_output.iter()).collect();
-        wait(py, async move {
-            let mut on_event = |event: BuildEvent| {
-                let BuildEvent::Output(line) = event else {
-                    return;
-                };
-                if callbacks.is_empty() || callback_error.is_some() {
-                    return;
-                }
-                let called = Python::attach(|py| -> PyResult<()> {
-                    for callback in &callbacks {
-                        callback.call1(py, (line.as_str(),))?;
-                    }
-                    Ok(())
-                });
-                if let Err(err) = called {
-                    *callback_error = Some(err);
-                }
-            };
-            match source {
-                BuildSource::Directory(path) => {
-                    engine.build(&path, &tag, &options, &mut on_event).await
-                }
-                BuildSource::Recipe(recipe) => {
-                    engine
-                        .build_recipe(&recipe, &tag, &options, &mut on_event)
-                        .await
-                }
+    let mut callbacks = Callbacks::new(callback.iter().chain(on_output.iter()));
+    let result = wait(py, async {
+        let mut on_event = |event: BuildEvent| {
+            if let BuildEvent::Output(line) = event {
+                callbacks.call(|py| Ok(PyString::new(py, &line).into_any()));
             }
-        })?
-    };
+        };
+        match source {
+            BuildSource::Directory(path) => {
+                engine.build(&path, &tag, &options, &mut on_event).await
+            }
+            BuildSource::Recipe(recipe) => {
+                engine
+                    .build_recipe(&recipe, &tag, &options, &mut on_event)
+                    .await
+            }
+        }
+    });
+    // The bar is closed also when the wait ends with Ctrl-C.
     close_progress(py, &callback)?;
-    if let Some(err) = callback_error {
-        return Err(err);
-    }
+    let result = result?;
+    callbacks.finish()?;
     Ok(PyImage {
         inner: result.map_err(engine_error)?,
     })
