@@ -107,9 +107,26 @@ impl BuildLog {
         Error::Build {
             tag: tag.to_string(),
             step: self.step.clone(),
-            message: message.trim_end().to_string(),
+            message: explain_engine_message(message.trim_end()),
             last_lines: self.last_lines.iter().cloned().collect(),
         }
+    }
+}
+
+/// Adds what the administrator can do to an engine message that does not
+/// say it. The classic builder looks up its cache by listing the children of
+/// a step's parent (for `FROM scratch`, every image without a parent) and
+/// then reading each one; an image removed in between (by `docker rmi`, a
+/// prune, another build's cleanup) fails the whole build with this message.
+fn explain_engine_message(message: &str) -> String {
+    if message.starts_with("unable to find image \"sha256:") {
+        format!(
+            "{message} (the engine's build cache lookup met an image that was \
+             being removed at the same moment; nothing is wrong with the \
+             Dockerfile: build again, or build without the cache)"
+        )
+    } else {
+        message.to_string()
     }
 }
 
@@ -376,6 +393,33 @@ mod tests {
         assert_eq!(
             seen.last(),
             Some(&BuildEvent::Error("returned a non-zero code: 1\n".into()))
+        );
+    }
+
+    #[test]
+    fn a_cache_lookup_that_met_a_removal_says_to_build_again() {
+        // The message moby's GetCachedImage returns, as a build on Docker
+        // 20.10 reported it while another process removed a parentless image.
+        let mut log = BuildLog::default();
+        let mut on_event = |_: BuildEvent| {};
+        log.push("Step 2/7 : COPY busybox /bin/busybox\n", &mut on_event);
+        let err = log.failure(
+            "t:1",
+            "unable to find image \"sha256:af19e6d8d24d739f12e52c93899b81e44c12e5f3232d270938c6f4772b8a7b60\"".into(),
+            &mut on_event,
+        );
+        let text = err.to_string();
+        assert!(text.contains("at Step 2/7 : COPY busybox"), "{text}");
+        assert!(
+            text.contains("unable to find image \"sha256:af19"),
+            "{text}"
+        );
+        assert!(text.contains("build again"), "{text}");
+        // Other messages are left as the engine wrote them.
+        let err = log.failure("t:1", "pull access denied for x".into(), &mut on_event);
+        assert!(
+            err.to_string().ends_with("pull access denied for x"),
+            "{err}"
         );
     }
 

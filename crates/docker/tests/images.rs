@@ -12,6 +12,7 @@ async fn a_busybox_image_builds_streams_its_output_and_is_labelled() {
     common::write_busybox_context(dir.path());
     let tag = "pcvmfs-test/build-stream:1";
     let mut lines = Vec::new();
+    let building = common::building().await;
     let image = engine
         .build_directory(dir.path(), tag, &mut |event| {
             if let BuildEvent::Output(line) = event {
@@ -36,6 +37,8 @@ async fn a_busybox_image_builds_streams_its_output_and_is_labelled() {
         tag,
     ]);
     assert_eq!(label, "true");
+    drop(building);
+    let _removing = common::removing().await;
     common::docker_cli(&["image", "rm", tag]);
 }
 
@@ -50,6 +53,7 @@ async fn a_failing_step_is_named_with_its_output() {
         format!("{dockerfile}RUN echo about to fail && echo on-stderr >&2 && exit 3\n"),
     )
     .unwrap();
+    let _building = common::building().await;
     let err = engine
         .build_directory(dir.path(), "pcvmfs-test/build-fails:1", &mut |_| {})
         .await
@@ -94,6 +98,7 @@ async fn a_missing_directory_and_a_bad_tag_fail_before_the_engine() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("image tag"), "{err}");
+    let _building = common::building().await;
     let err = engine
         .build_directory(dir.path(), "UPPER/case:1", &mut |_| {})
         .await
@@ -171,6 +176,8 @@ async fn a_root_filesystem_imports_keeps_owners_and_is_listed_tagged_and_removed
         ["pcvmfs-test/rust-import:1", "pcvmfs-test/rust-import:2"]
     );
     assert_eq!(found[0].id, image.id);
+    // An imported image has no parent: every `FROM scratch` build looks at it.
+    let _removing = common::removing().await;
     let removed = engine
         .remove_image("pcvmfs-test/rust-import:1", false)
         .await
@@ -208,14 +215,17 @@ async fn dockerignore_keeps_files_out_of_the_context_the_engine_sees() {
     std::fs::write(dir.path().join("kept"), "k").unwrap();
     let tag = "pcvmfs-test/rust-ignore:1";
     let options = pcvmfs_docker::images::BuildOptions::default();
+    let building = common::building().await;
     engine
         .build(dir.path(), tag, &options, &mut |_| {})
         .await
         .unwrap();
+    drop(building);
     let listing = common::docker_cli(&["run", "--rm", tag, "ls", "-A", "/ctx"]);
     assert_eq!(
         listing.split_whitespace().collect::<Vec<_>>(),
         [".dockerignore", "Dockerfile", "kept"]
     );
+    let _removing = common::removing().await;
     common::docker_cli(&["image", "rm", tag]);
 }

@@ -198,10 +198,12 @@ async fn a_session_as_the_command_of_a_container_runs_with_an_init() {
     )
     .unwrap();
     let image = "pcvmfs-test/fake-parrot:1";
+    let building = common::building().await;
     engine
         .build_directory(context.path(), image, &mut |_| {})
         .await
         .unwrap();
+    drop(building);
     let session = ParrotSession {
         timeout: Some(Duration::from_secs(30)),
         ..ParrotSession::default()
@@ -226,5 +228,6 @@ async fn a_session_as_the_command_of_a_container_runs_with_an_init() {
     assert_eq!(lines, ["fatal: could not trace child"]);
     let left = common::docker_cli(&["ps", "-aq", "--filter", &format!("ancestor={image}")]);
     assert_eq!(left, "", "the container is removed");
+    let _removing = common::removing().await;
     common::docker_cli(&["image", "rm", image]);
 }

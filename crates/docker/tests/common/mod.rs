@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use bollard::query_parameters::ListContainersOptionsBuilder;
 use pcvmfs_core::ContainerSpec;
 use pcvmfs_docker::DockerEngine;
+use tokio::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The tag of the test image.
 pub const IMAGE: &str = "pcvmfs-test/busybox:latest";
@@ -48,6 +49,26 @@ pub fn write_busybox_context(dir: &Path) {
     .unwrap();
 }
 
+/// Keeps the tests of one binary, which run in parallel, from removing an
+/// image while another builds. The engine's classic builder looks up its
+/// cache by listing the children of the step's parent (for `FROM scratch`,
+/// every image without a parent) and then reading each of them: an image
+/// removed in between fails the build with `unable to find image` (seen in
+/// CI, when the import test removed its image during the busybox build).
+/// Builds hold it shared, removals exclusively. A test that needs
+/// [`busybox_image`] gets it before it takes this lock.
+static BUILDS: RwLock<()> = RwLock::const_new(());
+
+/// Held while a test builds an image: removals wait.
+pub async fn building() -> RwLockReadGuard<'static, ()> {
+    BUILDS.read().await
+}
+
+/// Held while a test removes an image: builds wait.
+pub async fn removing() -> RwLockWriteGuard<'static, ()> {
+    BUILDS.write().await
+}
+
 /// Builds the test image once per test binary and returns its tag.
 pub fn busybox_image() -> &'static str {
     static BUILT: OnceLock<()> = OnceLock::new();
@@ -55,6 +76,7 @@ pub fn busybox_image() -> &'static str {
         // A runtime of its own: each test has its own, and this one must
         // outlive none of them.
         std::thread::spawn(|| {
+            let _building = BUILDS.blocking_read();
             let runtime = tokio::runtime::Runtime::new().unwrap();
             runtime.block_on(async {
                 let engine = DockerEngine::connect(None)
