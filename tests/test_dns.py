@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import tarfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -199,11 +200,62 @@ def test_cli_apply_dry_run_write_and_hostile_values(tmp_path: Path) -> None:
         assert done.returncode == 1
         assert "invalid DNS server" in done.stderr, done.stderr
         assert path.read_text() == before
-    assert not Path("/pwned").exists()
     opts = tmp_path / "default-docker"
     done = pcvmfs_cli("dns", "apply", "--docker-opts", str(opts), "--server", "192.0.2.7")
     assert done.returncode == 0, done.stderr
     assert opts.read_text() == 'DOCKER_OPTS="--dns 192.0.2.7"\n'
+    assert "it did not exist before" in done.stdout, done.stdout
+    # The file is sourced by /bin/sh: the hostile values never reached it, and
+    # the shell gives dockerd exactly the flags written.
+    words = subprocess.run(
+        ["sh", "-c", '. "$1"; for w in $DOCKER_OPTS; do echo "$w"; done', "sh", str(opts)],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert words == ["--dns", "192.0.2.7"]
+
+
+def test_cli_apply_refuses_loopback_and_unusable_servers_and_keeps_every_backup(tmp_path: Path) -> None:
+    path = tmp_path / "daemon.json"
+    original = '{"mtu": 1400}\n'
+    path.write_text(original)
+    # A loopback server names the container itself: the trap this fixes.
+    for server in ("127.0.0.53", "::1"):
+        done = pcvmfs_cli("dns", "apply", "--daemon-json", str(path), "--server", server)
+        assert done.returncode == 1
+        assert "loopback" in done.stderr and "--force" in done.stderr, done.stderr
+        assert path.read_text() == original
+    for server in ("0.0.0.0", "ff02::1"):
+        done = pcvmfs_cli("dns", "apply", "--daemon-json", str(path), "--server", server, "--force")
+        assert done.returncode == 1
+        assert f'invalid DNS server "{server}"' in done.stderr, done.stderr
+        assert path.read_text() == original
+    done = pcvmfs_cli("dns", "apply", "--daemon-json", str(path), "--server", "127.0.0.53", "--force")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(path.read_text())["dns"] == ["127.0.0.53"]
+    # A second change keeps the first backup (the administrator's file).
+    done = pcvmfs_cli("dns", "apply", "--daemon-json", str(path), "--server", "192.0.2.53")
+    assert done.returncode == 0, done.stderr
+    first = tmp_path / "daemon.json.pcvmfs-backup"
+    second = tmp_path / "daemon.json.pcvmfs-backup.1"
+    assert first.read_text() == original
+    assert json.loads(second.read_text())["dns"] == ["127.0.0.53"]
+    assert f"the previous file is kept as {second}" in done.stdout, done.stdout
+    assert dns.DaemonDnsConfig.load(path).save() == str(first.parent / "daemon.json.pcvmfs-backup.2")
+
+
+def test_apply_sees_a_clash_with_any_daemon_json_dns_key_even_an_empty_one(tmp_path: Path) -> None:
+    from pcvmfs.cli_dns import _clashes
+
+    path = tmp_path / "daemon.json"
+    path.write_text('{"dns": [], "debug": true}\n')
+    host = dns.DaemonDnsConfig.load(path)
+    assert host.has("dns") and not host.has("dns-search")
+    assert _clashes("docker_opts", {"--dns": "dns"}, [], host) == [f'"dns" in {path}']
+    assert _clashes("docker_opts", {"--dns-search": "dns-search"}, [], host) == []
+    assert _clashes("daemon_json", {"--dns": "dns"}, ["-H", "fd://", "--dns=192.0.2.1"], None) == [
+        "--dns on dockerd's command line"
+    ]
+    assert _clashes("daemon_json", {"--dns": "dns"}, ["--dns-search", "x"], None) == []
 
 
 def test_cli_check_on_this_host() -> None:
@@ -261,6 +313,47 @@ def test_a_lookup_goes_through_the_configured_server(docker: pcvmfs.Docker, imag
     finally:
         docker.remove_network(network)
     assert network not in docker_cli("network", "ls", "--format", "{{.Name}}").split()
+
+
+def test_ctrl_c_during_verify_leaves_no_container(docker: pcvmfs.Docker, image: str, dns_server_image: str) -> None:
+    """Found in review: an interrupted verify left its container behind. A
+    paused DNS server of the test's own makes the lookup wait; SIGINT comes
+    once the verify container exists."""
+    network = f"pcvmfs-test-dns-{uuid.uuid4().hex[:8]}"
+    name = f"ctrl-c-{uuid.uuid4().hex[:8]}.pcvmfs.test"
+    docker.create_network(network, labels={"org.pcvmfs.test": "dns"})
+
+    def verify_containers() -> list[str]:
+        listing = docker_cli("ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}")
+        return [line.split()[0] for line in listing.splitlines() if name in line]
+
+    try:
+        server = docker.run(dns_server_image, command=["--log", "x.pcvmfs.test=192.0.2.7"], network=network)
+        with server:
+            address = server.address(network)
+            assert address is not None
+            docker_cli("pause", server.id)
+            seen: list[list[str]] = []
+
+            def interrupt_once_running() -> None:
+                for _ in range(600):
+                    found = verify_containers()
+                    if found:
+                        seen.append(found)
+                        os.kill(os.getpid(), signal.SIGINT)
+                        return
+                    time.sleep(0.05)
+
+            watcher = threading.Thread(target=interrupt_once_running)
+            watcher.start()
+            with pytest.raises(KeyboardInterrupt):
+                dns.verify(docker, image, [name], dns=pcvmfs.DnsOptions([address]), network=network)
+            watcher.join()
+            assert seen, "the verify container was never seen"
+            assert verify_containers() == []
+            docker_cli("unpause", server.id)
+    finally:
+        docker.remove_network(network)
 
 
 def test_cli_verify_reads_hosts_and_reports_failures(image: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import subprocess
@@ -32,7 +33,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         description="Set the daemon-wide DNS settings in the file this host's dockerd reads: "
         "/etc/docker/daemon.json, or DOCKER_OPTS in /etc/default/docker when the init system "
         "passes it on. Other settings, comments and key order are kept; the file is replaced "
-        "atomically and the old one kept as FILE.pcvmfs-backup. The daemon is restarted only with --restart.",
+        "atomically and the old one kept as FILE.pcvmfs-backup (or .1, .2, ...: backups are never "
+        "overwritten). A loopback server is refused (it names the container itself). The daemon is "
+        "restarted only with --restart.",
     )
     apply.add_argument("--server", action="append", required=True, metavar="IP", help="a name server address (repeat for several)")
     apply.add_argument("--search", action="append", metavar="DOMAIN", help="a search domain (repeat; default: keep)")
@@ -45,7 +48,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     apply.add_argument(
         "--force",
         action="store_true",
-        help="write even when dockerd's command line also sets DNS flags (dockerd then refuses to start)",
+        help="write even when the other place (dockerd's flags or daemon.json) also sets DNS, which stops "
+        "dockerd from starting, or when a server is a loopback address",
     )
 
     verify = sub.add_parser(
@@ -95,6 +99,21 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if diagnosis.ok else 1
 
 
+def _clashes(
+    kind: str, written: dict[str, str], dockerd_args: list[str], host_daemon_json: dns.DaemonDnsConfig | None
+) -> list[str]:
+    """What already sets, in the other place, a setting this change writes:
+    dockerd refuses to start when a flag and a daemon.json key (whatever its
+    value, even an empty list) set the same thing. `written` maps the flags
+    written to their daemon.json keys."""
+    if kind == "daemon_json":
+        flags = {a.split("=", 1)[0] for a in dockerd_args}
+        return [f"{flag} on dockerd's command line" for flag in written if flag in flags]
+    if host_daemon_json is None:
+        return []
+    return [f'"{key}" in {host_daemon_json.path}' for key in written.values() if host_daemon_json.has(key)]
+
+
 def _apply(args: argparse.Namespace) -> int:
     startup = dns.dockerd_startup()
     if args.daemon_json:
@@ -103,6 +122,14 @@ def _apply(args: argparse.Namespace) -> int:
         kind, path = "docker_opts", args.docker_opts
     else:
         kind, path = startup.target_kind, startup.target_path
+    servers = _pcvmfs.DnsOptions(args.server, [], []).servers
+    loopback = [s for s in servers if ipaddress.ip_address(s).is_loopback]
+    if loopback and not args.force:
+        raise ParseError(
+            f"{', '.join(loopback)} is a loopback address: inside a container it names the container "
+            "itself, where no name server runs (the very trap this fixes). Give the address of a resolver "
+            "containers can reach, or pass --force (only containers on the host network could use it)"
+        )
     config: dns.DaemonDnsConfig | dns.DockerOpts
     if kind == "daemon_json":
         daemon_json = dns.DaemonDnsConfig.load(path)
@@ -112,32 +139,32 @@ def _apply(args: argparse.Namespace) -> int:
         docker_opts = dns.DockerOpts.load(path)
         docker_opts.set_dns(args.server, search=args.search, options=args.option)
         config, text = docker_opts, docker_opts.text
-    # dockerd refuses to start when a flag and daemon.json set the same thing.
     written = {"--dns": "dns"}
     if args.search is not None:
         written["--dns-search"] = "dns-search"
     if args.option is not None:
         written["--dns-opt"] = "dns-opts"
-    clashes: list[str] = []
+
     # Only this host's daemon is known: a file of another daemon (given by
     # path) is not checked against it.
     def same(a: str, b: str) -> bool:
         return os.path.realpath(a) == os.path.realpath(b)
 
     ours = same(path, startup.config_file) if kind == "daemon_json" else same(path, "/etc/default/docker")
-    if not ours:
-        pass
-    elif kind == "daemon_json":
-        flags = {a.split("=", 1)[0] for a in startup.args}
-        clashes = [f"{flag} on dockerd's command line" for flag in written if flag in flags]
-    else:
-        try:
-            present = dns.DaemonDnsConfig.load(startup.config_file).dns
-        except (ParseError, OSError):
-            present = None
-        if present is not None:
-            keys = {"dns": present.servers, "dns-search": present.search, "dns-opts": present.options}
-            clashes = [f'"{key}" in {startup.config_file}' for key in written.values() if keys[key]]
+    clashes: list[str] = []
+    if ours:
+        host_daemon_json = None
+        if kind == "docker_opts":
+            try:
+                host_daemon_json = dns.DaemonDnsConfig.load(startup.config_file)
+            except (ParseError, OSError) as err:
+                if not args.force:
+                    raise ParseError(
+                        f"cannot tell whether {startup.config_file} already sets DNS, which would stop "
+                        f"dockerd from starting with the flags written here: {err}. Fix that file, or pass "
+                        "--force"
+                    ) from err
+        clashes = _clashes(kind, written, startup.args, host_daemon_json)
     if clashes and not args.force:
         raise ParseError(
             f"{', '.join(clashes)} already set the same as this change would in {path}: dockerd refuses "
@@ -147,8 +174,9 @@ def _apply(args: argparse.Namespace) -> int:
     if args.dry_run:
         print(text, end="")
         return 0
-    config.save()
-    print(f"wrote {path} (the previous file is kept as {path}.pcvmfs-backup when there was one)")
+    backup = config.save()
+    kept = f"the previous file is kept as {backup}" if backup else "it did not exist before"
+    print(f"wrote {path} ({kept})")
     command = startup.restart_command
     if not args.restart:
         if command:

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use pcvmfs_core::HostTree;
-use pcvmfs_core::atomic_file::write_atomically;
+use pcvmfs_core::atomic_file::{BackupName, write_atomically_with};
 
 use crate::apparmor_parser::{run_on_file, validate};
 use crate::error::{Error, Result};
@@ -57,7 +57,7 @@ fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> 
 
 /// Installs the policy's first profile as `directory/NAME`: validated with
 /// `apparmor_parser`, written atomically with a backup of any file it
-/// replaces, then (with `load`) loaded or replaced in the kernel. Where the
+/// replaces (hidden, `.NAME.pcvmfs-backup`, so that it is never loaded), then (with `load`) loaded or replaced in the kernel. Where the
 /// kernel cannot load policy, `load` fails before anything is written.
 /// Returns the file's path.
 pub fn install(
@@ -85,7 +85,10 @@ pub fn install(
     }
     validate(policy)?;
     let path = directory.join(&name);
-    write_atomically(&path, policy.render().as_bytes())?;
+    // Hidden: apparmor_parser and the boot scripts load every visible file
+    // of the policy directory, and a visible backup would load its old
+    // profile under the same name.
+    write_atomically_with(&path, policy.render().as_bytes(), BackupName::Hidden)?;
     if load {
         run_on_file(&["--replace", "--quiet"], &path)?;
     }
@@ -137,13 +140,13 @@ mod tests {
     fn an_atomic_write_keeps_a_backup_and_the_mode() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("p");
-        write_atomically(&path, b"one\n").unwrap();
+        pcvmfs_core::atomic_file::write_atomically(&path, b"one\n").unwrap();
         assert_eq!(
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o644
         );
         fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
-        write_atomically(&path, b"two\n").unwrap();
+        pcvmfs_core::atomic_file::write_atomically(&path, b"two\n").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "two\n");
         assert_eq!(
             fs::read_to_string(dir.path().join("p.pcvmfs-backup")).unwrap(),

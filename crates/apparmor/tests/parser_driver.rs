@@ -82,9 +82,18 @@ fn install_without_loading_writes_atomically_and_remove_deletes() {
             .contains("ptrace peer=@{profile_name},")
     );
     assert_eq!(
-        std::fs::read_to_string(dir.path().join("pcvmfs-test.pcvmfs-backup")).unwrap(),
+        std::fs::read_to_string(dir.path().join(".pcvmfs-test.pcvmfs-backup")).unwrap(),
         policy.render()
     );
+    // The real parser, reading the whole directory as the boot scripts do,
+    // finds the profile once: the backup is not loaded beside it.
+    let out = std::process::Command::new("apparmor_parser")
+        .arg("--names")
+        .arg(dir.path())
+        .output()
+        .expect("apparmor_parser runs (scripts/test.sh installs it)");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "pcvmfs-test\n");
     assert!(remove("pcvmfs-test", dir.path(), &host).unwrap());
     assert!(!path.exists());
     assert!(!remove("pcvmfs-test", dir.path(), &host).unwrap());

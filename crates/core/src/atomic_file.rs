@@ -19,20 +19,64 @@ pub const BACKUP_SUFFIX: &str = ".pcvmfs-backup";
 /// `/etc/default/docker` and `/etc/docker/daemon.json`.
 const NEW_FILE_MODE: u32 = 0o644;
 
-/// The backup of `path`: `path` + [`BACKUP_SUFFIX`].
+/// How many numbered backups of one file are kept before a write is
+/// refused: more means something rewrites the file in a loop.
+const MAX_BACKUPS: u32 = 1000;
+
+/// Where the backups of a file go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupName {
+    /// Beside the file, under its name plus [`BACKUP_SUFFIX`]
+    /// (`daemon.json.pcvmfs-backup`).
+    Beside,
+    /// Beside the file, hidden (`.NAME.pcvmfs-backup`): for directories
+    /// whose reader loads every visible file, such as `/etc/apparmor.d`
+    /// (apparmor_parser and the init scripts skip dot files).
+    Hidden,
+}
+
+/// The first backup of `path`: `path` + [`BACKUP_SUFFIX`].
 pub fn backup_path(path: &Path) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
+    numbered_backup(path, BackupName::Beside, 0)
+}
+
+/// Backup number `n` of `path`: the first has no number, later ones end in
+/// `.1`, `.2`, ...
+fn numbered_backup(path: &Path, style: BackupName, n: u32) -> PathBuf {
+    let file_name = path.file_name().unwrap_or_default();
+    let mut name = OsString::new();
+    if style == BackupName::Hidden {
+        name.push(".");
+    }
+    name.push(file_name);
     name.push(BACKUP_SUFFIX);
-    PathBuf::from(name)
+    if n > 0 {
+        name.push(format!(".{n}"));
+    }
+    parent_dir(path).join(name)
 }
 
 /// Writes `content` to `path` atomically: a temporary file in the same
 /// directory is written, flushed to disk, given the existing file's mode and
 /// (when permitted) owner, and renamed over `path`; then the directory is
 /// flushed so that the rename survives a power cut. An existing file is
-/// first copied, just as atomically, to [`backup_path`]. When `path` is a
-/// symbolic link, the file it points to is replaced and the link kept.
-pub fn write_atomically(path: &Path, content: &[u8]) -> Result<(), Error> {
+/// first copied, just as atomically, to [`backup_path`], or, when that name
+/// already holds an older backup with other content, to the first free
+/// `.1`, `.2`, ... after it: a backup is never overwritten, so the file as
+/// it was before pcvmfs first changed it can always be restored. Returns
+/// the backup written (or the existing one holding the same content).
+/// When `path` is a symbolic link, the file it points to is replaced and
+/// the link kept.
+pub fn write_atomically(path: &Path, content: &[u8]) -> Result<Option<PathBuf>, Error> {
+    write_atomically_with(path, content, BackupName::Beside)
+}
+
+/// [`write_atomically`], with the backups named as `style` says.
+pub fn write_atomically_with(
+    path: &Path,
+    content: &[u8],
+    style: BackupName,
+) -> Result<Option<PathBuf>, Error> {
     let target = resolve_link(path)?;
     let dir = parent_dir(&target);
     let existing = match fs::metadata(&target) {
@@ -46,15 +90,47 @@ pub fn write_atomically(path: &Path, content: &[u8]) -> Result<(), Error> {
             });
         }
     };
+    let mut backup = None;
     if let Some(meta) = &existing {
         let old = fs::read(&target).map_err(|source| Error::Read {
             what: "file",
             path: target.clone(),
             source,
         })?;
-        replace(&backup_path(&target), dir, &old, Some(meta), "backup")?;
+        // The first backup name that is free or already holds this content.
+        let mut n = 0;
+        let (path, free) = loop {
+            let candidate = numbered_backup(&target, style, n);
+            match fs::read(&candidate) {
+                Ok(kept) if kept == old => break (candidate, false),
+                Ok(_) => {}
+                Err(err) if err.kind() == ErrorKind::NotFound => break (candidate, true),
+                Err(source) => {
+                    return Err(Error::Read {
+                        what: "backup",
+                        path: candidate,
+                        source,
+                    });
+                }
+            }
+            n += 1;
+            if n > MAX_BACKUPS {
+                return Err(Error::Write {
+                    what: "a backup of",
+                    path: target.clone(),
+                    source: std::io::Error::other(format!(
+                        "{MAX_BACKUPS} backups of it exist already; remove old ones"
+                    )),
+                });
+            }
+        };
+        if free {
+            replace(&path, dir, &old, Some(meta), "backup")?;
+        }
+        backup = Some(path);
     }
-    replace(&target, dir, content, existing.as_ref(), "file")
+    replace(&target, dir, content, existing.as_ref(), "file")?;
+    Ok(backup)
 }
 
 /// Writes `content` through a temporary file renamed over `target`, with

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::atomic_file::write_atomically;
-use crate::dns::{DnsOptions, check_domain, check_option};
+use crate::dns::{DnsOptions, check_option, check_search_domain};
 use crate::error::Error;
 
 /// Where dockerd reads its configuration file by default.
@@ -42,15 +42,33 @@ pub fn parse_dns_servers<S: AsRef<str>>(texts: &[S]) -> Result<Vec<IpAddr>, Erro
     DnsOptions::new(&texts, &none, &none).map(|dns| dns.servers)
 }
 
-/// Checks the search domains and resolver options before anything changes.
-fn check_search_and_options(
+/// Checks the daemon's DNS settings before anything changes: no server may
+/// be an address nothing answers at (unspecified, multicast, broadcast);
+/// search domains and options must be well formed.
+fn check_settings(
+    servers: &[IpAddr],
     search: Option<&[String]>,
     options: Option<&[String]>,
 ) -> Result<(), Error> {
+    for server in servers {
+        let reason = match server {
+            IpAddr::V4(v4) if v4.is_broadcast() => Some("is the broadcast address"),
+            ip if ip.is_unspecified() => Some("is the unspecified address"),
+            ip if ip.is_multicast() => Some("is a multicast address"),
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            return Err(Error::parse(
+                "DNS server",
+                &server.to_string(),
+                format!("{reason}, where no name server can answer"),
+            ));
+        }
+    }
     search
         .into_iter()
         .flatten()
-        .try_for_each(|d| check_domain(d))?;
+        .try_for_each(|d| check_search_domain(d))?;
     options
         .into_iter()
         .flatten()
@@ -60,15 +78,26 @@ fn check_search_and_options(
 /// A file's text, or empty text when the file does not exist (it is
 /// created on save).
 fn read_if_present(path: &Path, what: &'static str) -> Result<String, Error> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(text),
-        Err(err) if err.kind() == ErrorKind::NotFound => Ok(String::new()),
-        Err(source) => Err(Error::Read {
+    let bytes = match fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == ErrorKind::NotFound => return Ok(String::new()),
+        Err(source) => {
+            return Err(Error::Read {
+                what,
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::parse(
             what,
-            path: path.to_path_buf(),
-            source,
-        }),
-    }
+            &format!("{}:{line}", path.display()),
+            "is not UTF-8 text; pcvmfs does not edit a file it cannot read exactly",
+        )
+    })
 }
 
 /// `/etc/docker/daemon.json`, loaded to change its DNS keys and nothing
@@ -152,7 +181,7 @@ impl DaemonDnsConfig {
         search: Option<&[String]>,
         options: Option<&[String]>,
     ) -> Result<(), Error> {
-        check_search_and_options(search, options)?;
+        check_settings(servers, search, options)?;
         let servers: Vec<String> = servers.iter().map(IpAddr::to_string).collect();
         self.set_list("dns", &servers);
         if let Some(search) = search {
@@ -166,8 +195,9 @@ impl DaemonDnsConfig {
 
     /// Writes the configuration to `path`, or back to the file it was
     /// loaded from: pretty JSON (2-space indent, final newline), atomically,
-    /// with a backup of the file replaced.
-    pub fn save(&self, path: Option<&Path>) -> Result<(), Error> {
+    /// with a backup of the file replaced. Returns the backup's path (see
+    /// [`write_atomically`]), `None` when there was no file.
+    pub fn save(&self, path: Option<&Path>) -> Result<Option<PathBuf>, Error> {
         write_atomically(path.unwrap_or(&self.path), self.to_json().as_bytes())
     }
 
@@ -294,7 +324,7 @@ impl DockerOpts {
         search: Option<&[String]>,
         options: Option<&[String]>,
     ) -> Result<(), Error> {
-        check_search_and_options(search, options)?;
+        check_settings(servers, search, options)?;
         let mut replaced = vec!["--dns"];
         let mut added: Vec<String> = servers.iter().map(|s| format!("--dns {s}")).collect();
         if let Some(search) = search {
@@ -336,8 +366,10 @@ impl DockerOpts {
     }
 
     /// Writes the file to `path`, or back to the file it was loaded from,
-    /// atomically and with a backup of the file replaced.
-    pub fn save(&self, path: Option<&Path>) -> Result<(), Error> {
+    /// atomically and with a backup of the file replaced. Returns the
+    /// backup's path (see [`write_atomically`]), `None` when there was no
+    /// file.
+    pub fn save(&self, path: Option<&Path>) -> Result<Option<PathBuf>, Error> {
         write_atomically(path.unwrap_or(&self.path), self.text.as_bytes())
     }
 
@@ -350,24 +382,57 @@ impl DockerOpts {
     }
 
     /// The uncommented `DOCKER_OPTS=` assignments, each at the start of a
-    /// line (after blanks and an optional `export`).
+    /// line (after blanks and an optional `export`), outside any compound
+    /// command. An assignment pcvmfs cannot tell the effect of (inside an
+    /// `if`, after another command on its line, with command substitutions
+    /// or expansions other than a whole-word `$NAME`) is refused: an edit
+    /// could change which text the shell runs.
     fn assignments(&self) -> Result<Vec<Assignment>, Error> {
         let text = &self.text;
         let bytes = text.as_bytes();
+        if let Some(at) = text.find('\r') {
+            let line = text[..at].matches('\n').count() + 1;
+            return Err(self.refuse(
+                line,
+                "the file has Windows (CRLF) line endings, which the shell reads as part of \
+                 the values; convert it to Unix line endings (dos2unix) first",
+            ));
+        }
         let mut found = Vec::new();
         let mut line_start = 0;
         let mut line_number = 1;
+        // How deep in `if`/`case`/loops/braces the current line is, and
+        // whether the previous line ended in a continuation.
+        let mut depth = 0i32;
+        let mut continued = false;
         while line_start < text.len() {
             let line_end = text[line_start..]
                 .find('\n')
                 .map_or(text.len(), |i| line_start + i);
             let line = &text[line_start..line_end];
+            let code = shell_code(line);
             let body = line.trim_start();
             let body = body
                 .strip_prefix("export")
                 .filter(|rest| rest.starts_with([' ', '\t']))
                 .map_or(body, str::trim_start);
             let mut next = line_end + 1;
+            let assigns = body.starts_with("DOCKER_OPTS=");
+            if assignments_named(code) > usize::from(assigns)
+                || (assigns && (depth != 0 || continued))
+            {
+                return Err(self.refuse(
+                    line_number,
+                    "DOCKER_OPTS is set inside a condition, a loop or a block, or after another \
+                     command on its line, so pcvmfs cannot tell when that assignment applies; \
+                     put it on a line of its own outside any condition (or set the DNS servers \
+                     in /etc/docker/daemon.json)",
+                ));
+            }
+            if !assigns {
+                depth += depth_change(code);
+                continued = code.ends_with('\\');
+            }
             if let Some(rest) = body.strip_prefix("DOCKER_OPTS=") {
                 let start = line_start + (line.len() - rest.len());
                 let (value, inner, quoting) = match bytes.get(start) {
@@ -397,6 +462,22 @@ impl DockerOpts {
                         (start..end, start..end, Quoting::Bare)
                     }
                 };
+                if quoting != Quoting::Single
+                    && let Some(word) = words(&text[inner.clone()], quoting)
+                        .into_iter()
+                        .map(|w| &text[inner.start + w.start..inner.start + w.end])
+                        .find(|w| expands_beyond_a_variable(w))
+                {
+                    return Err(self.refuse(
+                        line_number,
+                        &format!(
+                            "the DOCKER_OPTS word {word:?} runs a command or expands more than \
+                             a plain $NAME, so removing or adding flags around it could change \
+                             what the shell runs; write the value literally (or set the DNS \
+                             servers in /etc/docker/daemon.json)"
+                        ),
+                    ));
+                }
                 if let Some(&after) = bytes.get(value.end)
                     && !matches!(after, b' ' | b'\t' | b'\n' | b';' | b'#' | b'&' | b'|')
                 {
@@ -423,6 +504,88 @@ impl DockerOpts {
         }
         Ok(found)
     }
+}
+
+/// The part of a shell line before its comment (a `#` at the start of a
+/// word).
+fn shell_code(line: &str) -> &str {
+    let bytes = line.as_bytes();
+    let cut = (0..bytes.len())
+        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t'))
+        .unwrap_or(bytes.len());
+    line[..cut].trim_end()
+}
+
+/// How many assignments to `DOCKER_OPTS` (`=` or bash's `+=`) a line of
+/// code makes, wherever they are on it.
+fn assignments_named(code: &str) -> usize {
+    let bytes = code.as_bytes();
+    code.match_indices("DOCKER_OPTS")
+        .filter(|&(at, name)| {
+            let before = at.checked_sub(1).map(|i| bytes[i]);
+            let after = &code[at + name.len()..];
+            !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && (after.starts_with('=') || after.starts_with("+="))
+        })
+        .count()
+}
+
+/// How a line of code changes the nesting of compound commands: `if`,
+/// `case`, loops, braces and subshells that it opens or closes, each at the
+/// start of one of its commands (or, for braces, as a word of their own).
+fn depth_change(code: &str) -> i32 {
+    let mut change = 0;
+    for command in code.split([';', '&', '|']) {
+        let mut words = command.split_whitespace();
+        match words.next() {
+            Some("if" | "case" | "for" | "while" | "until" | "{" | "(") => change += 1,
+            Some("fi" | "esac" | "done" | "}" | ")") => change -= 1,
+            _ => {}
+        }
+        for word in words {
+            match word {
+                "{" => change += 1,
+                "}" => change -= 1,
+                _ => {}
+            }
+        }
+    }
+    change
+}
+
+/// Whether a word of a double-quoted or bare `DOCKER_OPTS` value holds a
+/// command substitution (backquotes, `$(`) or an expansion other than the
+/// whole word being `$NAME` or `${NAME}`: text the shell evaluates, whose
+/// words pcvmfs cannot see.
+fn expands_beyond_a_variable(word: &str) -> bool {
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    let mut specials = false;
+    while i < bytes.len() {
+        match bytes[i] {
+            // An escaped character is literal.
+            b'\\' => i += 2,
+            b'$' | b'`' => {
+                specials = true;
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    if !specials {
+        return false;
+    }
+    let name = word
+        .strip_prefix("${")
+        .and_then(|rest| rest.strip_suffix('}'))
+        .or_else(|| word.strip_prefix('$'))
+        .unwrap_or("");
+    let plain_name = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    !plain_name
 }
 
 /// The index of the `"` closing a double-quoted string that starts at

@@ -30,7 +30,7 @@ impl DnsOptions {
             .collect::<Result<_, _>>()?;
         let search = search
             .iter()
-            .map(|s| check_domain(s.as_ref()).map(|()| s.as_ref().to_string()))
+            .map(|s| check_search_domain(s.as_ref()).map(|()| s.as_ref().to_string()))
             .collect::<Result<_, _>>()?;
         let options = options
             .iter()
@@ -90,6 +90,16 @@ pub fn check_domain(text: &str) -> Result<(), Error> {
     Ok(())
 }
 
+/// Checks a search domain as dockerd does: a domain name, or `.` alone,
+/// which tells dockerd to give containers no search list at all.
+pub fn check_search_domain(text: &str) -> Result<(), Error> {
+    if text == "." {
+        Ok(())
+    } else {
+        check_domain(text)
+    }
+}
+
 /// Checks a resolver option: one word such as `edns0` or `ndots:2`.
 pub fn check_option(text: &str) -> Result<(), Error> {
     let ok = !text.is_empty()
@@ -130,6 +140,11 @@ mod tests {
         assert_eq!(dns.search, ["cern.ch", "example.org."]);
         assert!(!dns.is_empty());
         assert!(DnsOptions::default().is_empty());
+        // dockerd's "no search list" (`--dns-search .`); `..` is refused,
+        // as `docker run --dns-search ..` is.
+        let none: [&str; 0] = [];
+        assert_eq!(DnsOptions::new(&none, &["."], &none).unwrap().search, ["."]);
+        assert!(DnsOptions::new(&none, &[".."], &none).is_err());
     }
 
     #[test]

@@ -50,8 +50,20 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
     let mut config_findings = Vec::new();
 
     let (resolv_conf, host_conf) = match tree.read("/etc/resolv.conf") {
-        Ok(text) => match ResolvConf::parse(&text) {
-            Ok(conf) => (Some(conf.clone()), conf),
+        Ok(text) => match ResolvConf::parse_as_resolver(&text) {
+            Ok((conf, skipped)) => {
+                for line in skipped {
+                    config_findings.push(Finding::new(
+                        "dns.resolv_conf",
+                        Status::Warn,
+                        format!(
+                            "/etc/resolv.conf {line} is not an address; Docker and the C \
+                             library skip that line"
+                        ),
+                    ));
+                }
+                (Some(conf.clone()), conf)
+            }
             Err(err) => {
                 config_findings.push(Finding::new(
                     "dns.resolv_conf",
@@ -73,7 +85,8 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
     let upstream = tree
         .read(SYSTEMD_UPSTREAM_PATH)
         .ok()
-        .and_then(|text| ResolvConf::parse(&text).ok());
+        .and_then(|text| ResolvConf::parse_as_resolver(&text).ok())
+        .map(|(conf, _)| conf);
 
     // Flags a restart would add from DOCKER_OPTS, for a daemon not running.
     let mut flags = startup.args.clone();
@@ -218,6 +231,50 @@ mod tests {
     );
 
     #[test]
+    fn a_nameserver_line_that_is_not_an_address_is_skipped_as_docker_does() {
+        let found = check(
+            &[
+                ("/proc/1/comm", "systemd\n"),
+                SYSTEMD_UNIT,
+                (
+                    "/etc/resolv.conf",
+                    "nameserver 192.0.2.1\nnameserver dns.example.org\n",
+                ),
+                ("/etc/docker/daemon.json", "{\"dns-search\": [\".\"]}"),
+            ],
+            "20.10.24",
+            "bridge",
+        );
+        assert_eq!(
+            status(&found, "dns.trap"),
+            [Status::Ok],
+            "{:?}",
+            found.findings
+        );
+        let ips: Vec<IpAddr> = vec!["192.0.2.1".parse().unwrap()];
+        assert_eq!(found.diagnosis.container_servers, ips);
+        let warning = found
+            .findings
+            .iter()
+            .find(|f| f.check == "dns.resolv_conf")
+            .unwrap();
+        assert_eq!(warning.status, Status::Warn);
+        assert!(
+            warning
+                .evidence
+                .contains("line 2: nameserver \"dns.example.org\""),
+            "{warning:?}"
+        );
+        // `"dns-search": ["."]` is dockerd's "no search list": not an error.
+        assert_eq!(
+            status(&found, CHECK_CONFIG),
+            [Status::Ok],
+            "{:?}",
+            found.findings
+        );
+    }
+
+    #[test]
     fn a_dnsmasq_host_without_daemon_dns_is_the_trap_and_names_daemon_json() {
         let found = check(
             &[
@@ -330,7 +387,7 @@ mod tests {
             &[
                 ("/proc/1/comm", "systemd\n"),
                 SYSTEMD_UNIT,
-                ("/etc/resolv.conf", "nameserver not-an-address\n"),
+                ("/etc/resolv.conf", "nameserver 10.0.0.1\nsearch a\0b\n"),
                 ("/etc/docker/daemon.json", "{\"dns\": [\"192.0.2.53\""),
             ],
             "28.2.2",

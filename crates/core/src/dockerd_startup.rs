@@ -19,7 +19,14 @@ const UNIT_FILES: &[&str] = &[
     "/lib/systemd/system/docker.service",
     "/usr/lib/systemd/system/docker.service",
 ];
-const DROP_IN_DIR: &str = "/etc/systemd/system/docker.service.d";
+/// Where drop-ins of the docker service may be, in systemd's order: a file
+/// name in an earlier directory hides the same name in a later one.
+const DROP_IN_DIRS: &[&str] = &[
+    "/etc/systemd/system/docker.service.d",
+    "/run/systemd/system/docker.service.d",
+    "/lib/systemd/system/docker.service.d",
+    "/usr/lib/systemd/system/docker.service.d",
+];
 
 /// The host's init system.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -121,32 +128,12 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
     let config_file = flag_values(&args, "--config-file")
         .pop()
         .unwrap_or_else(|| DAEMON_JSON.to_string());
-    let mut unit_texts: Vec<String> = UNIT_FILES
+    let unit = effective_unit(tree);
+    let environment_files = unit.environment_files;
+    let unit_uses_docker_opts = unit
+        .exec_start
         .iter()
-        .find_map(|f| tree.read(f).ok())
-        .into_iter()
-        .collect();
-    for name in tree.list(DROP_IN_DIR) {
-        if name.ends_with(".conf") {
-            if let Ok(text) = tree.read(&format!("{DROP_IN_DIR}/{name}")) {
-                unit_texts.push(text);
-            }
-        }
-    }
-    let mut environment_files = Vec::new();
-    let mut unit_uses_docker_opts = false;
-    for text in &unit_texts {
-        for line in text.lines().map(str::trim) {
-            if let Some(file) = line.strip_prefix("EnvironmentFile=") {
-                environment_files.push(file.trim_start_matches('-').to_string());
-            }
-            if line.starts_with("ExecStart=")
-                && (line.contains("$DOCKER_OPTS") || line.contains("${DOCKER_OPTS}"))
-            {
-                unit_uses_docker_opts = true;
-            }
-        }
-    }
+        .any(|line| line.contains("$DOCKER_OPTS") || line.contains("${DOCKER_OPTS}"));
     let reads_default_docker = match init {
         InitSystem::Systemd => {
             unit_uses_docker_opts && environment_files.iter().any(|f| f == DEFAULT_DOCKER)
@@ -185,6 +172,70 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
         restart_command,
         dns_flags,
     }
+}
+
+/// The settings of the docker service that decide what dockerd reads, as
+/// systemd computes them from the unit file and its drop-ins.
+#[derive(Debug, Default)]
+struct EffectiveUnit {
+    exec_start: Vec<String>,
+    environment_files: Vec<String>,
+}
+
+/// Reads the docker unit (the first of [`UNIT_FILES`]) and then its
+/// drop-ins in the order systemd applies them (by file name, across
+/// [`DROP_IN_DIRS`], an earlier directory hiding a later one's file of the
+/// same name). An empty `ExecStart=` or `EnvironmentFile=` clears what came
+/// before, which is how drop-ins replace the unit's command.
+fn effective_unit(tree: &dyn HostTree) -> EffectiveUnit {
+    let mut texts: Vec<String> = UNIT_FILES
+        .iter()
+        .find_map(|f| tree.read(f).ok())
+        .into_iter()
+        .collect();
+    let mut drop_ins: Vec<(String, String)> = Vec::new();
+    for dir in DROP_IN_DIRS {
+        for name in tree.list(dir) {
+            if name.ends_with(".conf") && !drop_ins.iter().any(|(seen, _)| *seen == name) {
+                drop_ins.push((name.clone(), format!("{dir}/{name}")));
+            }
+        }
+    }
+    drop_ins.sort();
+    texts.extend(drop_ins.iter().filter_map(|(_, path)| tree.read(path).ok()));
+
+    let mut unit = EffectiveUnit::default();
+    for text in &texts {
+        // A backslash at the end of a line continues it.
+        let joined = text.replace("\\\n", " ");
+        let mut in_service = false;
+        for line in joined.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_service = line == "[Service]";
+                continue;
+            }
+            if !in_service {
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            let value = value.trim();
+            let list = match key.trim() {
+                "ExecStart" => &mut unit.exec_start,
+                "EnvironmentFile" => &mut unit.environment_files,
+                _ => continue,
+            };
+            if value.is_empty() {
+                list.clear();
+            } else if key.trim() == "EnvironmentFile" {
+                list.push(value.trim_start_matches('-').to_string());
+            } else {
+                list.push(value.to_string());
+            }
+        }
+    }
+    unit
 }
 
 #[cfg(test)]
@@ -297,5 +348,70 @@ mod tests {
             std::fs::read_to_string(e.path().join("comm")).is_ok_and(|c| c.trim() == "dockerd")
         });
         assert_eq!(live.pid.is_some(), running);
+    }
+
+    #[test]
+    fn a_drop_in_that_replaces_exec_start_decides_as_systemd_does() {
+        // Found in review: the unit passes $DOCKER_OPTS, but a drop-in
+        // resets ExecStart to a command without it, so dockerd never reads
+        // /etc/default/docker.
+        let unit = (
+            "/lib/systemd/system/docker.service",
+            "[Unit]\nDescription=ExecStart=$DOCKER_OPTS is not read here\n\
+             [Service]\nEnvironmentFile=-/etc/default/docker\n\
+             ExecStart=/usr/bin/dockerd -H fd:// \\\n  $DOCKER_OPTS\n",
+        );
+        let (_d, tree) = canned(&[("/proc/1/comm", "systemd\n"), unit]);
+        let found = detect(&tree);
+        assert!(found.unit_uses_docker_opts, "a continued line is one line");
+        assert_eq!(
+            found.target,
+            DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into())
+        );
+
+        let reset = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd://\n";
+        for dir in [
+            "/etc/systemd/system/docker.service.d",
+            "/run/systemd/system/docker.service.d",
+            "/usr/lib/systemd/system/docker.service.d",
+        ] {
+            let drop_in = format!("{dir}/override.conf");
+            let (_d, tree) = canned(&[
+                ("/proc/1/comm", "systemd\n"),
+                unit,
+                (drop_in.as_str(), reset),
+            ]);
+            let found = detect(&tree);
+            assert!(!found.unit_uses_docker_opts, "{dir}");
+            assert_eq!(
+                found.target,
+                DnsConfigTarget::DaemonJson(DAEMON_JSON.into()),
+                "{dir}"
+            );
+        }
+
+        // Drop-ins apply by file name; /etc hides /run's file of that name;
+        // an empty EnvironmentFile= clears the list.
+        let (_d, tree) = canned(&[
+            ("/proc/1/comm", "systemd\n"),
+            unit,
+            ("/run/systemd/system/docker.service.d/10-reset.conf", reset),
+            (
+                "/etc/systemd/system/docker.service.d/10-reset.conf",
+                "[Service]\nEnvironment=X=1\n",
+            ),
+            (
+                "/usr/lib/systemd/system/docker.service.d/20-env.conf",
+                "[Service]\nEnvironmentFile=\nEnvironmentFile=/srv/docker.env\n",
+            ),
+        ]);
+        let found = detect(&tree);
+        assert!(found.unit_uses_docker_opts);
+        assert_eq!(found.environment_files, ["/srv/docker.env"]);
+        assert_eq!(
+            found.target,
+            DnsConfigTarget::DaemonJson(DAEMON_JSON.into()),
+            "the unit no longer reads /etc/default/docker"
+        );
     }
 }

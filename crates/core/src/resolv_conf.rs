@@ -109,7 +109,10 @@ pub enum ResolvConfLine {
 
 impl ResolvConfLine {
     /// Classifies one line (without its newline); `number` counts from 1.
-    fn parse(line: &str, number: usize) -> Result<Self, Error> {
+    /// With `skip_bad_servers`, a `nameserver` line whose address does not
+    /// parse is kept as [`ResolvConfLine::Unknown`], as the C library and
+    /// Docker skip it; otherwise it is an error.
+    fn parse(line: &str, number: usize, skip_bad_servers: bool) -> Result<Self, Error> {
         let trimmed = line.trim();
         if trimmed.contains('\0') {
             return Err(Error::parse(
@@ -132,6 +135,9 @@ impl ResolvConfLine {
         };
         let owned = || args.iter().map(|s| s.to_string()).collect();
         Ok(match keyword {
+            "nameserver" if skip_bad_servers && Nameserver::parse(first).is_err() => {
+                ResolvConfLine::Unknown(trimmed.to_string())
+            }
             "nameserver" => {
                 let server = Nameserver::parse(first).map_err(|_| {
                     Error::parse(
@@ -177,6 +183,34 @@ impl ResolvConf {
     /// Parses the text of a file. See the module documentation for what is
     /// refused and what is kept as unknown.
     pub fn parse(text: &str) -> Result<Self, Error> {
+        Self::parse_lines(text, false)
+    }
+
+    /// Parses a file as the C library and Docker read it: a `nameserver`
+    /// line whose address does not parse is skipped (kept as
+    /// [`ResolvConfLine::Unknown`]) rather than refused, and named in the
+    /// second value, each as `line N: nameserver X`.
+    pub fn parse_as_resolver(text: &str) -> Result<(Self, Vec<String>), Error> {
+        let conf = Self::parse_lines(text, true)?;
+        let skipped = conf
+            .lines
+            .iter()
+            .enumerate()
+            .filter_map(|(index, line)| match line {
+                ResolvConfLine::Unknown(text)
+                    if text.split_whitespace().next() == Some("nameserver") =>
+                {
+                    text.split_whitespace()
+                        .nth(1)
+                        .map(|server| format!("line {}: nameserver {server:?}", index + 1))
+                }
+                _ => None,
+            })
+            .collect();
+        Ok((conf, skipped))
+    }
+
+    fn parse_lines(text: &str, skip_bad_servers: bool) -> Result<Self, Error> {
         if text.len() > MAX_BYTES {
             return Err(Error::parse(
                 WHAT,
@@ -190,7 +224,7 @@ impl ResolvConf {
         let lines = text
             .lines()
             .enumerate()
-            .map(|(index, line)| ResolvConfLine::parse(line, index + 1))
+            .map(|(index, line)| ResolvConfLine::parse(line, index + 1, skip_bad_servers))
             .collect::<Result<_, _>>()?;
         Ok(ResolvConf { lines })
     }

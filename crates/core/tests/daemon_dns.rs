@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use pcvmfs_core::atomic_file::{backup_path, write_atomically};
+use pcvmfs_core::atomic_file::{BackupName, backup_path, write_atomically, write_atomically_with};
 use pcvmfs_core::daemon_dns::{DaemonDnsConfig, DockerOpts, dns_conflict, parse_dns_servers};
 
 fn ips(texts: &[&str]) -> Vec<IpAddr> {
@@ -443,6 +443,55 @@ fn hostile_values_are_refused_precisely_and_the_file_is_unchanged() {
     assert_eq!(fs::read_to_string(&path).unwrap(), original);
 }
 
+#[test]
+fn servers_nothing_answers_at_are_refused_and_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let json_path = dir.path().join("daemon.json");
+    let opts_path = dir.path().join("docker");
+    fs::write(&json_path, "{\"debug\": true}\n").unwrap();
+    fs::write(&opts_path, "DOCKER_OPTS=\"--ipv6\"\n").unwrap();
+    let mut json = DaemonDnsConfig::load(&json_path).unwrap();
+    let mut opts = DockerOpts::load(&opts_path).unwrap();
+    for (server, reason) in [
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("224.0.0.251", "multicast"),
+        ("ff02::1", "multicast"),
+        ("255.255.255.255", "broadcast"),
+    ] {
+        let servers = ips(&["192.0.2.53", server]);
+        for err in [
+            json.set_dns(&servers, None, None).unwrap_err(),
+            opts.set_dns(&servers, None, None).unwrap_err(),
+        ] {
+            let text = err.to_string();
+            assert!(
+                text.starts_with(&format!("invalid DNS server {server:?}")),
+                "{text}"
+            );
+            assert!(text.contains(reason), "{text}");
+        }
+    }
+    assert_eq!(json.to_json(), "{\n  \"debug\": true\n}\n");
+    assert_eq!(opts.text(), "DOCKER_OPTS=\"--ipv6\"\n");
+}
+
+#[test]
+fn files_that_are_not_utf8_are_parse_errors_with_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("daemon.json");
+    fs::write(&path, b"{\n  \"label\": \"caf\xe9\"\n}\n").unwrap();
+    let err = DaemonDnsConfig::load(&path).unwrap_err();
+    assert!(matches!(err, pcvmfs_core::Error::Parse { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&format!("{}:2", path.display())),
+        "{err}"
+    );
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+    let err = DockerOpts::load(&path).unwrap_err();
+    assert!(err.to_string().contains("not UTF-8"), "{err}");
+}
+
 // ---------------------------------------------------------------- conflicts
 
 #[test]
@@ -497,15 +546,42 @@ fn atomic_writes_keep_the_mode_and_a_backup() {
             & 0o777,
         0o600
     );
-    write_atomically(&path, b"third\n").unwrap();
-    assert_eq!(fs::read(backup_path(&path)).unwrap(), b"second\n");
+    // A backup is never overwritten (found in review: a second change lost
+    // the administrator's original file): the next goes to `.1`.
+    let second_backup = dir.path().join("daemon.json.pcvmfs-backup.1");
+    assert_eq!(
+        write_atomically(&path, b"third\n").unwrap(),
+        Some(second_backup.clone())
+    );
+    assert_eq!(fs::read(backup_path(&path)).unwrap(), b"first\n");
+    assert_eq!(fs::read(&second_backup).unwrap(), b"second\n");
+    // Content that a backup already holds is not copied again.
+    fs::write(&path, b"first\n").unwrap();
+    assert_eq!(
+        write_atomically(&path, b"fourth\n").unwrap(),
+        Some(backup_path(&path))
+    );
     // No temporary file is left behind.
     let mut names: Vec<String> = fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["daemon.json", "daemon.json.pcvmfs-backup"]);
+    assert_eq!(
+        names,
+        [
+            "daemon.json",
+            "daemon.json.pcvmfs-backup",
+            "daemon.json.pcvmfs-backup.1"
+        ]
+    );
+    // A hidden backup, for directories whose reader loads every file.
+    let profile = dir.path().join("docker-parrot");
+    write_atomically_with(&profile, b"a\n", BackupName::Hidden).unwrap();
+    assert_eq!(
+        write_atomically_with(&profile, b"b\n", BackupName::Hidden).unwrap(),
+        Some(dir.path().join(".docker-parrot.pcvmfs-backup"))
+    );
 }
 
 #[test]
@@ -614,11 +690,16 @@ fn a_writer_killed_at_any_moment_leaves_old_or_new() {
         } else {
             panic!("round {round}: a mix of old and new ({} bytes)", text.len());
         }
-        let backup = fs::read_to_string(backup_path(&path)).unwrap_or_default();
-        assert!(
-            backup.is_empty() || backup == old || backup == new,
-            "round {round}: the backup is a mix"
-        );
+        for backup in [
+            backup_path(&path),
+            dir.path().join("daemon.json.pcvmfs-backup.1"),
+        ] {
+            let backup = fs::read_to_string(backup).unwrap_or_default();
+            assert!(
+                backup.is_empty() || backup == old || backup == new,
+                "round {round}: a backup is a mix"
+            );
+        }
     }
     // Leftover temporary files of killed writers are all that may remain.
     for entry in fs::read_dir(dir.path()).unwrap() {
@@ -626,8 +707,10 @@ fn a_writer_killed_at_any_moment_leaves_old_or_new() {
         assert!(
             name == "daemon.json"
                 || name == "daemon.json.pcvmfs-backup"
+                || name == "daemon.json.pcvmfs-backup.1"
                 || name.starts_with(".daemon.json.pcvmfs-tmp-")
-                || name.starts_with(".daemon.json.pcvmfs-backup.pcvmfs-tmp-"),
+                || name.starts_with(".daemon.json.pcvmfs-backup.pcvmfs-tmp-")
+                || name.starts_with(".daemon.json.pcvmfs-backup.1.pcvmfs-tmp-"),
             "{name}"
         );
     }

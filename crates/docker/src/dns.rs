@@ -10,6 +10,7 @@ use pcvmfs_core::{ContainerSpec, DnsOptions};
 use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
 use crate::readiness::{PROBE_IN_CONTAINER, ProbeBinary};
+use crate::scratch_container::ScratchContainer;
 
 /// Most names one verification looks up.
 pub const MAX_NAMES: usize = 64;
@@ -77,14 +78,15 @@ impl DockerEngine {
         spec.dns = verify.dns.clone();
         spec.network = verify.network.clone();
         spec.user = verify.user.clone();
-        let id = self.create(&spec).await?;
+        let container = ScratchContainer::create(self, &spec).await?;
+        let id = container.id();
         let action = format!("look names up in {}", verify.image);
         let result = async {
-            self.copy_probe(&id, probe).await?;
-            self.run_to_end(&id, &action).await
+            self.copy_probe(id, probe).await?;
+            self.run_to_end(id, &action).await
         }
         .await;
-        let removed = self.remove(&id).await;
+        let removed = container.remove().await;
         let (code, stdout, stderr) = result?;
         removed?;
         DnsVerifyReport::from_json(String::from_utf8_lossy(&stdout).trim()).map_err(|e| {

@@ -26,6 +26,7 @@ pub mod networks;
 pub mod parrot;
 pub mod pull;
 pub mod readiness;
+pub mod scratch_container;
 pub mod seccomp;
 pub mod shell;
 pub mod system;

@@ -7,6 +7,7 @@ use pcvmfs_core::{ContainerSpec, ExecSpec, ExecStream, ParrotSession, SecurityOp
 
 use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
+use crate::scratch_container::ScratchContainer;
 
 /// How much of standard error a run keeps besides handing it over.
 const STDERR_KEPT: usize = 1 << 20;
@@ -224,11 +225,11 @@ impl DockerEngine {
             init: true,
             ..ContainerSpec::new(image)
         };
-        let id = self.create(&spec).await?;
+        let container = ScratchContainer::create(self, &spec).await?;
         let mut output = RunOutput::new(session, on_log_line);
         let action = format!("run parrot in {image}");
         let result = self
-            .run_attached(&id, &action, session.timeout, &mut |chunk| {
+            .run_attached(container.id(), &action, session.timeout, &mut |chunk| {
                 output.take(chunk)
             })
             .await;
@@ -239,7 +240,7 @@ impl DockerEngine {
             lines,
             ..
         } = output;
-        let removed = self.remove(&id).await;
+        let removed = container.remove().await;
         let exit_code = result?;
         removed?;
         Ok(ParrotRun {

@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
+use crate::scratch_container::ScratchContainer;
 
 /// Where the probe lands in the container.
 pub(crate) const PROBE_IN_CONTAINER: &str = "/.pcvmfs-probe";
@@ -248,21 +249,22 @@ impl DockerEngine {
         spec.command = Some(vec![PROBE_IN_CONTAINER.into()]);
         spec.user = user.map(str::to_string);
         spec.security = security.clone();
-        let id = self.create(&spec).await?;
+        let container = ScratchContainer::create(self, &spec).await?;
+        let id = container.id();
         let result = async {
             let (copied, applied) =
-                tokio::join!(self.copy_probe(&id, probe), self.applied_security(&id));
+                tokio::join!(self.copy_probe(id, probe), self.applied_security(id));
             copied?;
             let applied = applied?;
             let before = kernel_log().len();
             let output = self
-                .run_to_end(&id, &format!("run the probe in {image}"))
+                .run_to_end(id, &format!("run the probe in {image}"))
                 .await?;
             let log: Vec<String> = kernel_log().into_iter().skip(before).collect();
             Ok::<_, Error>((output, applied, log))
         }
         .await;
-        let removed = self.remove(&id).await;
+        let removed = container.remove().await;
         let ((code, stdout, stderr), applied, log) = result?;
         removed?;
         let report =

@@ -321,11 +321,22 @@ impl PyDaemonDnsConfig {
     }
 
     /// Writes the file (to `path`, or back where it was read) atomically,
-    /// keeping a backup (`<file>.pcvmfs-backup`) and the owner and mode.
+    /// keeping the owner and mode, and a backup of the file it replaces
+    /// (`<file>.pcvmfs-backup`, or `.1`, `.2`, ... when that holds an older
+    /// one: backups are never overwritten). Returns the backup's path, or
+    /// `None` when there was no file.
     #[pyo3(signature = (path=None))]
-    fn save(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<()> {
+    fn save(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<Option<String>> {
         py.detach(|| self.inner.save(path.as_deref()))
+            .map(|backup| backup.map(|p| p.display().to_string()))
             .map_err(core_error)
+    }
+
+    /// Whether `key` (`dns`, `dns-search`, `dns-opts`, or any other) is in
+    /// the file, whatever its value: dockerd refuses to start when a key is
+    /// present and a flag sets the same thing.
+    fn has(&self, key: &str) -> bool {
+        self.inner.has(key)
     }
 
     /// The DNS settings in the file.
@@ -387,10 +398,13 @@ impl PyDockerOpts {
             .map_err(core_error)
     }
 
-    /// Writes the file atomically with a backup.
+    /// Writes the file atomically, with a backup as
+    /// `DaemonDnsConfig.save` keeps one; returns the backup's path, or
+    /// `None` when there was no file.
     #[pyo3(signature = (path=None))]
-    fn save(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<()> {
+    fn save(&self, py: Python<'_>, path: Option<PathBuf>) -> PyResult<Option<String>> {
         py.detach(|| self.inner.save(path.as_deref()))
+            .map(|backup| backup.map(|p| p.display().to_string()))
             .map_err(core_error)
     }
 

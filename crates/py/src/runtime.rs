@@ -5,10 +5,15 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use pcvmfs_docker::scratch_container::finish_removals;
 use pyo3::prelude::*;
 
 /// How often a waiting call looks for a pending signal (Ctrl-C).
 const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// How long an interrupted call waits for the containers it made to be
+/// removed before it returns.
+const CLEANUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -23,8 +28,9 @@ fn runtime() -> &'static tokio::runtime::Runtime {
 }
 
 /// Runs `future` to its end with the GIL released. When a signal handler
-/// raises (KeyboardInterrupt), the future is dropped and the exception is
-/// returned.
+/// raises (KeyboardInterrupt), the future is dropped, the containers it
+/// created for itself are removed (waiting at most [`CLEANUP_TIMEOUT`]),
+/// and the exception is returned.
 pub fn wait<F, T>(py: Python<'_>, future: F) -> PyResult<T>
 where
     F: Future<Output = T> + Send,
@@ -32,16 +38,26 @@ where
 {
     py.detach(|| {
         runtime().block_on(async {
-            tokio::pin!(future);
-            let mut tick = tokio::time::interval(SIGNAL_POLL);
-            loop {
-                tokio::select! {
-                    result = &mut future => return Ok(result),
-                    _ = tick.tick() => {
-                        Python::attach(|py| py.check_signals())?;
+            let outcome = {
+                tokio::pin!(future);
+                let mut tick = tokio::time::interval(SIGNAL_POLL);
+                loop {
+                    tokio::select! {
+                        result = &mut future => break Ok(result),
+                        _ = tick.tick() => {
+                            if let Err(err) = Python::attach(|py| py.check_signals()) {
+                                break Err(err);
+                            }
+                        }
                     }
                 }
+                // The future is dropped here: containers it made for itself
+                // start being removed.
+            };
+            if outcome.is_err() {
+                finish_removals(CLEANUP_TIMEOUT).await;
             }
+            outcome
         })
     })
 }
