@@ -202,6 +202,22 @@ def test_pull_with_htpasswd_credentials(docker: pcvmfs.Docker, layered_image, cl
         assert done.returncode == 1 and "--password-stdin" in done.stderr
 
 
+def test_pull_cli_in_a_terminal_keeps_standard_output_for_the_result(image: str, tmp_path: Path, cleanup_images) -> None:
+    with LocalRegistry() as registry:
+        reference = registry.push(image, "pcvmfs/tty-pull", "v1")
+        registry.remove_local(reference)
+        cleanup_images.append(reference)
+        # A terminal for standard error (the bars and status lines), a file
+        # for standard output.
+        out = tmp_path / "stdout"
+        command = "stty cols 100 rows 30; " + " ".join([sys.executable, "-m", "pcvmfs", "image", "pull", reference, ">", str(out)])
+        done = subprocess.run(["script", "-qec", command, "/dev/null"], capture_output=True, text=True, env=cli_env(), timeout=300)
+    assert done.returncode == 0, done.stdout
+    assert "Pulling from pcvmfs/tty-pull" in done.stdout, done.stdout
+    lines = out.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("sha256:") and reference in lines[0], lines
+
+
 def test_pull_errors_are_distinguished(docker: pcvmfs.Docker) -> None:
     address = unused_address()
     with pytest.raises(RegistryUnreachableError) as raised:
@@ -214,6 +230,40 @@ def test_pull_errors_are_distinguished(docker: pcvmfs.Docker) -> None:
         assert isinstance(raised.value, LookupError)
     done = pcvmfs_cli("image", "pull", f"{address}/x:1", "-q")
     assert done.returncode == 1 and "unreachable" in done.stderr
+
+
+def test_a_registry_that_never_answers_is_unreachable(docker: pcvmfs.Docker) -> None:
+    """A registry that takes connections and never answers: the engine
+    gives up after its own timeout (about 25 s), and that is an unreachable
+    registry, not a refusal."""
+    import socket
+    import threading
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    address = f"127.0.0.1:{silent.getsockname()[1]}"
+    held: List[socket.socket] = []
+
+    def accept() -> None:
+        while True:
+            try:
+                connection, _ = silent.accept()
+            except OSError:
+                return
+            held.append(connection)
+
+    threading.Thread(target=accept, daemon=True).start()
+    try:
+        with pytest.raises(RegistryUnreachableError) as raised:
+            docker.pull(f"{address}/pcvmfs/silent:1")
+    finally:
+        silent.close()
+        for connection in held:
+            connection.close()
+    message = str(raised.value)
+    assert address in message and "refused" not in message, message
+    assert held, "the engine connected to the silent registry"
 
 
 # ---- recipes ----
@@ -337,6 +387,59 @@ def test_secrets_are_refused_with_advice(image: str, tmp_path: Path) -> None:
     assert "hunter2" not in message and "docker run -e CONDOR_PASSWORD" in message
     with pytest.raises(ParseError):
         pcvmfs.ImageRecipe(image, cctools, env={"X": "-----BEGIN RSA PRIVATE KEY-----"})
+    proxy = "http://alice:S3cr3tP4ss@proxy.cern.ch:3128"
+    with pytest.raises(ParseError) as raised:
+        pcvmfs.ImageRecipe(image, cctools, env={"HTTP_PROXY": proxy})
+    message = str(raised.value)
+    assert "S3cr3tP4ss" not in message and "password" in message and "docker run -e HTTP_PROXY" in message, message
+    with pytest.raises(ParseError) as raised:
+        pcvmfs.ImageRecipe(image, cctools, labels={"org.example.proxy": proxy})
+    assert "S3cr3tP4ss" not in str(raised.value)
+    # A user without a password names no secret.
+    pcvmfs.ImageRecipe(image, cctools, env={"HTTP_PROXY": "http://alice@proxy.cern.ch:3128"})
+
+
+def test_test_uids_up_to_2147483646_are_accepted(image: str, tmp_path: Path) -> None:
+    tarball = tmp_path / "cctools.tar.gz"
+    _cctools_tarball(tarball)
+    cctools = pcvmfs.CctoolsSource.tarball(tarball)
+    for uid in (60001, 1_000_000, 2_147_483_646):
+        assert pcvmfs.ImageRecipe(image, cctools, test_uid=uid).test_uid == uid
+    for uid in (0, 2_147_483_647):
+        with pytest.raises(ParseError) as raised:
+            pcvmfs.ImageRecipe(image, cctools, test_uid=uid)
+        assert "2147483646" in str(raised.value) and "useradd" not in str(raised.value)
+
+
+def test_recipe_files_into_a_directory_keep_their_names(docker: pcvmfs.Docker, image: str, tmp_path: Path, cleanup_images) -> None:
+    tarball = tmp_path / "cctools.tar.gz"
+    _cctools_tarball(tarball)
+    cctools = pcvmfs.CctoolsSource.tarball(tarball)
+    conf = tmp_path / "default.local"
+    conf.write_text("CVMFS_HTTP_PROXY=DIRECT\n")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "a.conf").write_text("a\n")
+    # A high uid too: useradd's UID_MAX limits only the uids it picks.
+    recipe = pcvmfs.ImageRecipe(image, cctools, test_user="griduser", test_uid=70000,
+                                files={"/etc/cvmfs/": conf, "/opt/": site})
+    tag = f"pcvmfs-test/files-into:{uuid.uuid4().hex[:8]}"
+    cleanup_images.append(tag)
+    docker.build(recipe, tag)
+    out = _run_in(docker, tag, "cat /etc/cvmfs/default.local /opt/site/a.conf; ls -A /etc/cvmfs /opt; id -u griduser")
+    assert out.splitlines() == ["CVMFS_HTTP_PROXY=DIRECT", "a", "/etc/cvmfs:", "default.local", "", "/opt:", "cctools", "pcvmfs", "site", "70000"], out
+
+    # A file whose destination is a directory of the base image (the test
+    # image has /home) fails the build, naming it, rather than leaving the
+    # file there as "0".
+    into_home = pcvmfs.ImageRecipe(image, cctools, files={"/home": conf})
+    bad_tag = f"pcvmfs-test/files-into-dir:{uuid.uuid4().hex[:8]}"
+    cleanup_images.append(bad_tag)
+    with pytest.raises(ImageError) as raised:
+        docker.build(into_home, bad_tag)
+    message = str(raised.value)
+    assert "/home is a directory in the base image" in message, message
+    assert not image_exists(bad_tag)
 
 
 # ---- builds ----
@@ -359,6 +462,56 @@ def test_a_failing_third_step_is_named_with_its_output(docker: pcvmfs.Docker, im
     assert "non-zero code: 3" in message
     # Intermediate containers are removed, also after the failure.
     assert set(docker_cli("ps", "-aq").split()) <= before
+
+
+def test_a_dockerfile_syntax_error_is_an_image_error(docker: pcvmfs.Docker, image: str, tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text(f"FROM {image}\nRUNN echo typo\n")
+    with pytest.raises(ImageError) as raised:
+        docker.build(tmp_path, f"pcvmfs-test/typo:{uuid.uuid4().hex[:8]}")
+    message = str(raised.value)
+    assert "dockerfile parse error line 2" in message and "RUNN" in message, message
+
+
+def test_build_tags_are_checked_before_the_context_is_read(docker: pcvmfs.Docker, tmp_path: Path) -> None:
+    # The directory is missing: a tag checked after packing would raise
+    # FileNotFoundError instead.
+    missing = tmp_path / "missing"
+    for tag, part in (("Bad:Tag", '"Bad"'), ("a:b:c", '"a:b"'), ("x/", "empty path component"), ("UPPER/case:1", '"UPPER"'),
+                      ("x@sha256:" + "a" * 64, "digest")):
+        with pytest.raises(ParseError) as raised:
+            docker.build(missing, tag)
+        message = str(raised.value)
+        assert message.startswith("invalid image tag") and part in message, message
+
+
+class _StopBuilding(Exception):
+    pass
+
+
+def test_a_raising_on_output_stops_the_build(docker: pcvmfs.Docker, image: str, tmp_path: Path, cleanup_images) -> None:
+    (tmp_path / "Dockerfile").write_text(
+        f"FROM {image}\nRUN echo slow-step-started && sleep 20 && echo slow-step-finished\n"
+    )
+    tag = f"pcvmfs-test/stopped:{uuid.uuid4().hex[:8]}"
+    cleanup_images.append(tag)
+    lines: List[str] = []
+
+    def on_output(line: str) -> None:
+        lines.append(line)
+        if line == "slow-step-started":
+            raise _StopBuilding(line)
+
+    with pytest.raises(_StopBuilding):
+        docker.build(tmp_path, tag, on_output=on_output)
+    assert "slow-step-finished" not in lines, lines
+    assert not image_exists(tag)
+    # The step's container ran the echo; with the build's connection
+    # closed, the engine stops it. `docker wait` returns once it is stopped
+    # (or at once when it is already removed).
+    running_in = [line.split()[-1] for line in lines if line.startswith(" ---> Running in ")]
+    assert len(running_in) == 1, lines
+    subprocess.run(["docker", "wait", running_in[0]], capture_output=True, timeout=60)
+    assert docker_cli("ps", "-q", "--no-trunc", "--filter", f"id={running_in[0]}") == ""
 
 
 def test_dockerignore_no_cache_and_build_args(docker: pcvmfs.Docker, image: str, tmp_path: Path, cleanup_images) -> None:
@@ -385,8 +538,12 @@ def test_dockerignore_no_cache_and_build_args(docker: pcvmfs.Docker, image: str,
     assert _run_in(docker, tag, "cat /stamp").strip() == stamp  # cached
     docker.build(tmp_path, tag, build_args={"SITE": "T2_TEST"}, no_cache=True)
     assert _run_in(docker, tag, "cat /stamp").strip() != stamp
-    with pytest.raises(ParseError):
+    with pytest.raises(ParseError) as raised:
         docker.build(tmp_path, tag, build_args={"GRID_TOKEN": "abc"})
+    assert str(raised.value).startswith('invalid build argument "GRID_TOKEN"'), raised.value
+    with pytest.raises(ParseError) as raised:
+        docker.build(tmp_path, tag, build_args={"HTTP_PROXY": "http://alice:S3cr3tP4ss@proxy.cern.ch:3128"})
+    assert "S3cr3tP4ss" not in str(raised.value) and "build argument" in str(raised.value)
 
 
 def test_build_cli_from_recipe_flags(image: str, tmp_path: Path, cleanup_images) -> None:
@@ -404,6 +561,12 @@ def test_build_cli_from_recipe_flags(image: str, tmp_path: Path, cleanup_images)
     done = pcvmfs_cli("image", "build", str(out), "-t", tag, "-q")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().startswith("sha256:")
+    # Not in a terminal: the log goes to standard error, the result alone
+    # to standard output.
+    done = pcvmfs_cli("image", "build", str(out), "-t", tag)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 1 and done.stdout.startswith("sha256:") and tag in done.stdout, done.stdout
+    assert "Step 1/" in done.stderr, done.stderr
     done = pcvmfs_cli("image", "ls", tag, "--json")
     listed = json.loads(done.stdout)
     assert [tag] == listed[0]["tags"] and listed[0]["labels"]["org.pcvmfs.recipe"] == "1"
@@ -449,6 +612,10 @@ def test_import_rootfs_from_a_directory_and_a_tarball(docker: pcvmfs.Docker, tmp
     assert _run_in(docker, tag2, "cat /etc/hostname-marker").strip() == "imported"
     with pytest.raises(FileNotFoundError):
         docker.import_rootfs(tmp_path / "missing", tag2)
+    # An image id, in the short form `docker images` shows, is taken.
+    short = docker.images(reference=tag2)[0].id[7:19]
+    assert any(line.startswith("deleted sha256:" + short) for line in docker.remove_image(short)), short
+    assert not image_exists(tag2)
     done = pcvmfs_cli("image", "import", str(root), tag + "-cli")
     cleanup_images.append(tag + "-cli")
     assert done.returncode == 0, done.stderr
@@ -473,6 +640,13 @@ def test_inventory_lists_tags_and_removes(docker: pcvmfs.Docker, image: str, cle
         docker.remove_image(f"{name}:nosuch")
     with pytest.raises(ParseError):
         docker.images(label="a b=c")
+    for bad in ("Bad Ref", "Upper/Case:1", "x/"):
+        with pytest.raises(ParseError) as raised:
+            docker.remove_image(bad)
+        assert str(raised.value).startswith("invalid image reference"), raised.value
+    with pytest.raises(ParseError) as raised:
+        docker.images(reference="Bad*")
+    assert "upper-case" in str(raised.value)
     with pytest.raises(ImageError):
         docker.tag(f"{name}:nosuch", f"{name}:c")
 
@@ -492,7 +666,8 @@ def test_progress_bars_follow_events(capsys) -> None:
         build(line)
     assert (build._bar.n, build._bar.total) == (3, 3)
     build.close()
-    assert "Pulling from pcvmfs/x" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Pulling from pcvmfs/x" in captured.err and "Pulling from" not in captured.out
     with pytest.raises(TypeError):
         pcvmfs.Docker().pull("busybox", progress=42)  # type: ignore[arg-type]
 

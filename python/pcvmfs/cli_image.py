@@ -132,6 +132,12 @@ def _pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _to_stderr(line: str) -> None:
+    """A build's log line, on standard error as the bar is: standard output
+    holds only the result."""
+    print(line, file=sys.stderr)
+
+
 def _build(args: argparse.Namespace) -> int:
     recipe_given = args.base is not None
     if recipe_given == (args.path is not None):
@@ -150,7 +156,7 @@ def _build(args: argparse.Namespace) -> int:
     progress: Any = None
     on_output = None
     if args.verbose or (not args.quiet and not sys.stderr.isatty()):
-        on_output = print
+        on_output = _to_stderr
     elif not args.quiet:
         progress = True  # a bar over the steps; a failure still shows its output
     image = _pcvmfs.Docker(args.host).build(

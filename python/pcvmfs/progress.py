@@ -6,6 +6,7 @@ events works too."""
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, Dict
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
@@ -26,7 +27,9 @@ class PullBars:
         if event.get("kind") != "layer":
             text = event.get("text", "")
             if text:
-                self._tqdm.write(text)
+                # Beside the bars, on standard error: standard output holds
+                # only a command's result.
+                self._tqdm.write(text, file=sys.stderr)
             return
         layer = event["layer"]
         bar = self._bars.get(layer)

@@ -336,6 +336,58 @@ impl DockerOpts {
             added.extend(options.iter().map(|o| format!("--dns-opt {o}")));
         }
         let assignments = self.assignments()?;
+        // A flag at the end of an assignment whose value is a word of a
+        // later one (`DOCKER_OPTS="$DOCKER_OPTS X"`): removing the flag
+        // alone would leave its value as a stray argument (found by the
+        // shell oracle).
+        let word_texts = |a: &Assignment| -> Vec<String> {
+            let inner = &self.text[a.inner.clone()];
+            words(inner, a.quoting)
+                .into_iter()
+                .map(|w| inner[w].to_string())
+                .collect()
+        };
+        for (index, assignment) in assignments.iter().enumerate() {
+            let texts = word_texts(assignment);
+            // `--dns $DOCKER_OPTS`: the value is whatever came before.
+            if let Some(pair) = texts.windows(2).find(|pair| {
+                matches!(flag_of(&pair[0]), (flag, true) if replaced.contains(&flag))
+                    && is_self_reference(&pair[1])
+            }) {
+                let line = self.text[..assignment.value.start].matches('\n').count() + 1;
+                return Err(self.refuse(
+                    line,
+                    &format!(
+                        "the value of {} here is {}, whose words pcvmfs cannot tell apart; \
+                         give the flag a literal value",
+                        pair[0], pair[1]
+                    ),
+                ));
+            }
+            let Some(last_word) = texts.last().cloned() else {
+                continue;
+            };
+            if !matches!(flag_of(&last_word), (flag, true) if replaced.contains(&flag)) {
+                continue;
+            }
+            for later in &assignments[index + 1..] {
+                let later_words = word_texts(later);
+                let Some(at) = later_words.iter().position(|w| is_self_reference(w)) else {
+                    // Overwritten: the flag never reaches dockerd.
+                    break;
+                };
+                if at + 1 < later_words.len() {
+                    let line = self.text[..assignment.value.start].matches('\n').count() + 1;
+                    return Err(self.refuse(
+                        line,
+                        &format!(
+                            "this DOCKER_OPTS ends with {last_word} and its value is a word of a \
+                             later assignment; put the flag and its value in one assignment"
+                        ),
+                    ));
+                }
+            }
+        }
         let Some(last) = assignments.len().checked_sub(1) else {
             if !added.is_empty() {
                 if !self.text.is_empty() && !self.text.ends_with('\n') {
@@ -398,6 +450,8 @@ impl DockerOpts {
                  the values; convert it to Unix line endings (dos2unix) first",
             ));
         }
+        let in_quotes = lines_starting_in_quotes(text)
+            .map_err(|(line, quote)| self.refuse(line, &format!("unterminated {quote} quote")))?;
         let mut found = Vec::new();
         let mut line_start = 0;
         let mut line_number = 1;
@@ -417,6 +471,12 @@ impl DockerOpts {
                 .filter(|rest| rest.starts_with([' ', '\t']))
                 .map_or(body, str::trim_start);
             let mut next = line_end + 1;
+            if in_quotes.get(line_number - 1).copied().unwrap_or(false) {
+                // The text of a string opened on an earlier line.
+                line_number += 1;
+                line_start = next;
+                continue;
+            }
             let assigns = body.starts_with("DOCKER_OPTS=");
             if assignments_named(code) > usize::from(assigns)
                 || (assigns && (depth != 0 || continued))
@@ -471,9 +531,9 @@ impl DockerOpts {
                     return Err(self.refuse(
                         line_number,
                         &format!(
-                            "the DOCKER_OPTS word {word:?} runs a command or expands more than \
-                             a plain $NAME, so removing or adding flags around it could change \
-                             what the shell runs; write the value literally (or set the DNS \
+                            "the DOCKER_OPTS word {word:?} runs a command or expands a variable \
+                             other than $DOCKER_OPTS, so pcvmfs cannot see the flags it holds or \
+                             edit around it safely; write the value literally (or set the DNS \
                              servers in /etc/docker/daemon.json)"
                         ),
                     ));
@@ -489,10 +549,18 @@ impl DockerOpts {
                 }
                 // A quoted value may span lines; go on after it.
                 line_number += text[line_start..value.end].matches('\n').count();
-                next = text[value.end..]
+                let rest_end = text[value.end..]
                     .find('\n')
-                    .map_or(text.len(), |i| value.end + i)
-                    + 1;
+                    .map_or(text.len(), |i| value.end + i);
+                if !only_export_or_comment(&text[value.end..rest_end]) {
+                    return Err(self.refuse(
+                        line_number,
+                        "the DOCKER_OPTS assignment is followed by other commands on its line \
+                         (before a command it would only set the command's environment); put \
+                         it on a line of its own",
+                    ));
+                }
+                next = rest_end + 1;
                 found.push(Assignment {
                     value,
                     inner,
@@ -504,6 +572,94 @@ impl DockerOpts {
         }
         Ok(found)
     }
+}
+
+/// For each line of a shell file, whether it starts inside a quoted string
+/// opened on an earlier line, as `sh` reads the file. A quote that is never
+/// closed is an error: its line and the quote character.
+fn lines_starting_in_quotes(text: &str) -> Result<Vec<bool>, (usize, char)> {
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        Comment,
+        Single,
+        Double,
+    }
+    let bytes = text.as_bytes();
+    let mut state = State::Code;
+    let mut starts = vec![false];
+    let mut opened_on = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        // An escaped character is skipped, but a newline still ends a line.
+        let mut skip = false;
+        match state {
+            State::Code => match b {
+                b'\\' => skip = true,
+                b'\'' | b'"' => {
+                    state = if b == b'"' {
+                        State::Double
+                    } else {
+                        State::Single
+                    };
+                    opened_on = starts.len();
+                }
+                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b';') => {
+                    state = State::Comment
+                }
+                _ => {}
+            },
+            State::Comment if b == b'\n' => state = State::Code,
+            State::Single if b == b'\'' => state = State::Code,
+            State::Double => match b {
+                b'\\' => skip = true,
+                b'"' => state = State::Code,
+                _ => {}
+            },
+            _ => {}
+        }
+        let in_quotes = matches!(state, State::Single | State::Double);
+        if b == b'\n' {
+            starts.push(in_quotes);
+        }
+        if skip {
+            i += 1;
+            if bytes.get(i) == Some(&b'\n') {
+                starts.push(in_quotes);
+            }
+        }
+        i += 1;
+    }
+    match state {
+        State::Single => Err((opened_on, '\'')),
+        State::Double => Err((opened_on, '"')),
+        _ => Ok(starts),
+    }
+}
+
+/// Whether what follows a `DOCKER_OPTS` value on its line is nothing, a
+/// comment, or `; export DOCKER_OPTS`.
+fn only_export_or_comment(rest: &str) -> bool {
+    let rest = rest.trim_start_matches([' ', '\t']);
+    let rest = match rest.strip_prefix(';') {
+        Some(after) => {
+            let after = after.trim_start_matches([' ', '\t']);
+            let Some(after) = after.strip_prefix("export") else {
+                return false;
+            };
+            let Some(after) = after
+                .strip_prefix([' ', '\t'])
+                .map(|a| a.trim_start_matches([' ', '\t']))
+                .and_then(|a| a.strip_prefix("DOCKER_OPTS"))
+            else {
+                return false;
+            };
+            after.trim_start_matches([' ', '\t'])
+        }
+        None => rest,
+    };
+    rest.is_empty() || rest.starts_with('#')
 }
 
 /// The part of a shell line before its comment (a `#` at the start of a
@@ -555,37 +711,26 @@ fn depth_change(code: &str) -> i32 {
 
 /// Whether a word of a double-quoted or bare `DOCKER_OPTS` value holds a
 /// command substitution (backquotes, `$(`) or an expansion other than the
-/// whole word being `$NAME` or `${NAME}`: text the shell evaluates, whose
-/// words pcvmfs cannot see.
+/// whole word being `$DOCKER_OPTS` (or `${DOCKER_OPTS}`, the value so far):
+/// text the shell evaluates, whose words (and flags) pcvmfs cannot see.
 fn expands_beyond_a_variable(word: &str) -> bool {
     let bytes = word.as_bytes();
     let mut i = 0;
-    let mut specials = false;
     while i < bytes.len() {
         match bytes[i] {
             // An escaped character is literal.
             b'\\' => i += 2,
-            b'$' | b'`' => {
-                specials = true;
-                i += 1;
-            }
+            b'$' | b'`' => return !is_self_reference(word),
             _ => i += 1,
         }
     }
-    if !specials {
-        return false;
-    }
-    let name = word
-        .strip_prefix("${")
-        .and_then(|rest| rest.strip_suffix('}'))
-        .or_else(|| word.strip_prefix('$'))
-        .unwrap_or("");
-    let plain_name = name
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    !plain_name
+    false
+}
+
+/// Whether a word is `$DOCKER_OPTS` or `${DOCKER_OPTS}`: the value of the
+/// variable so far, whose flags pcvmfs edits in the earlier assignment.
+fn is_self_reference(word: &str) -> bool {
+    word == "$DOCKER_OPTS" || word == "${DOCKER_OPTS}"
 }
 
 /// The index of the `"` closing a double-quoted string that starts at

@@ -60,8 +60,10 @@ pub const ENV_SCRIPT: &str = "/opt/pcvmfs/parrot-env.sh";
 pub const DEFAULT_TEST_USER: &str = "parrotuser";
 /// The test user's default uid.
 pub const DEFAULT_TEST_UID: u32 = 1000;
-/// The highest uid a test user may have (`useradd`'s default `UID_MAX`).
-pub const MAX_TEST_UID: u32 = 60000;
+/// The highest uid a test user may have: 2^31 - 2, the last below the end
+/// of the signed 32-bit range in which runtimes (runc) and user tools keep
+/// uids. (`useradd`'s `UID_MAX` limits only the uids it picks itself.)
+pub const MAX_TEST_UID: u32 = 2_147_483_646;
 /// The `PATH` used when the base image sets none (Docker's default).
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -233,14 +235,16 @@ pub struct ImageRecipe {
     /// The test user's name: `[a-z_][a-z0-9_-]{0,31}`, not `root`. Its home
     /// is `/home/NAME`.
     pub test_user: String,
-    /// The test user's uid: 1 to 60000.
+    /// The test user's uid: 1 to [`MAX_TEST_UID`].
     pub test_uid: u32,
     /// CVMFS public keys, each installed as
     /// `/etc/cvmfs/keys/DOMAIN/NAME.pub`, owned by root, mode 0644.
     pub keys: Vec<CvmfsKey>,
     /// Extra files or directories: (source on this host, absolute path in
     /// the image). They are installed owned by root, with their modes kept,
-    /// after cctools, in order.
+    /// after cctools, in order. A destination ending in `/` is a directory
+    /// to put the source in, under its own name (see [`file_destination`]);
+    /// a file's destination must not be a directory of the base image.
     pub files: Vec<(PathBuf, String)>,
     /// Environment variables of the image (`ENV`), after the recipe's own
     /// `TEST_USER`, `TEST_USER_HOME` and `PATH`, which they may not replace.
@@ -388,7 +392,7 @@ impl ImageRecipe {
                     "has an empty source path",
                 ));
             }
-            normalise_destination(destination)?;
+            file_destination(source, destination)?;
         }
         let mut names = BTreeSet::new();
         for (name, value) in &self.env {
@@ -539,6 +543,7 @@ impl ImageRecipe {
         }
         let mut destinations = Vec::new();
         for (index, (source, destination)) in self.files.iter().enumerate() {
+            destinations.push(file_destination(source, destination)?);
             let metadata = fs::metadata(source).map_err(|source_err| Error::Read {
                 what: "file for the image",
                 path: source.clone(),
@@ -561,7 +566,6 @@ impl ImageRecipe {
                 source,
                 mode,
             });
-            destinations.push(normalise_destination(destination)?);
         }
         if let Some(script) = &self.env_script {
             files.push(ContextFile {
@@ -707,8 +711,8 @@ fn check_uid(uid: u32) -> Result<(), Error> {
             "test uid",
             &uid.to_string(),
             format!(
-                "must be from 1 to {MAX_TEST_UID}: 0 is root, and higher uids fall outside \
-                 useradd's range"
+                "must be from 1 to {MAX_TEST_UID}: 0 is root, and higher values reach the \
+                 end of the signed 32-bit range in which runtimes and user tools keep uids"
             ),
         ))
     }
@@ -793,6 +797,31 @@ pub fn normalise_destination(destination: &str) -> Result<String, Error> {
     Ok(normal)
 }
 
+/// Where a file of the recipe goes in the image: `destination` normalised
+/// (see [`normalise_destination`]), or, when it ends in `/`, the source's
+/// file name inside that directory (`/etc/cvmfs/` and `site/default.local`
+/// give `/etc/cvmfs/default.local`). Decided here, so that the build step
+/// gets the final path and need not guess whether a path names a directory.
+pub fn file_destination(source: &Path, destination: &str) -> Result<String, Error> {
+    let normal = normalise_destination(destination)?;
+    if !destination.ends_with('/') {
+        return Ok(normal);
+    }
+    let name = source.file_name().and_then(|name| name.to_str());
+    let Some(name) = name else {
+        return Err(Error::parse(
+            "destination in the image",
+            destination,
+            format!(
+                "ends with '/', which keeps the source's file name, and {} has no \
+                 UTF-8 file name to keep: give the full path in the image",
+                source.display()
+            ),
+        ));
+    };
+    normalise_destination(&format!("{normal}/{name}"))
+}
+
 /// Refuses an environment variable (or build argument) that looks like a
 /// secret, which anyone who can pull the image could read. The error says
 /// how to pass it when the container runs instead.
@@ -803,13 +832,20 @@ pub fn normalise_destination(destination: &str) -> Result<String, Error> {
 /// `OAUTH` or starts with `AUTH` (but is not `AUTHOR`, `AUTHORS`,
 /// `AUTHORITY` or `AUTHORITIES`); or two words in a row are
 /// `API KEY`, `PRIVATE KEY`, `ACCESS KEY` or `SECRET KEY`. And to the value:
-/// it holds `-----BEGIN` and `PRIVATE KEY` (a PEM private key), or it looks
+/// it holds `-----BEGIN` and `PRIVATE KEY` (a PEM private key), a URL with
+/// a password (`scheme://user:password@`, the password not empty), or it looks
 /// like a token: 32 characters or more, all of `A-Za-z0-9+/=_.-`, not
 /// starting with `/`, with upper-case letters, lower-case letters and
 /// digits, and a Shannon entropy of at least 4.2 bits per character (a git
 /// commit id, lower-case hex, is not a token by this rule).
 pub fn check_not_secret(name: &str, value: &str) -> Result<(), Error> {
     secret_check("environment variable", name, value)
+}
+
+/// [`check_not_secret`] for a build argument (`--build-arg NAME=VALUE`),
+/// which stays in the image's history; the error calls it one.
+pub fn check_build_arg_not_secret(name: &str, value: &str) -> Result<(), Error> {
+    secret_check("build argument", name, value)
 }
 
 fn secret_check(what: &'static str, name: &str, value: &str) -> Result<(), Error> {
@@ -869,10 +905,34 @@ fn secret_value_reason(value: &str) -> Option<String> {
     if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
         return Some("its value is a private key".into());
     }
+    if has_url_password(value) {
+        return Some("its value holds a URL with a password, user:password@".into());
+    }
     if looks_like_token(value) {
         return Some("its value looks like a token".into());
     }
     None
+}
+
+/// Whether some `scheme://` in `value` is followed by `user:password@` with
+/// a password that is not empty (`http://alice@host` names only a user).
+fn has_url_password(value: &str) -> bool {
+    value.match_indices("://").any(|(at, _)| {
+        let scheme = value[..at]
+            .bytes()
+            .next_back()
+            .is_some_and(|b| b.is_ascii_alphanumeric());
+        let authority = value[at + 3..]
+            .split(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .next()
+            .unwrap_or("");
+        // The host follows the last '@'; a password may hold '@' itself.
+        let user_info = authority.rsplit_once('@').map(|(u, _)| u);
+        scheme
+            && user_info
+                .and_then(|u| u.split_once(':'))
+                .is_some_and(|(_, password)| !password.is_empty())
+    })
 }
 
 fn looks_like_token(value: &str) -> bool {
@@ -1129,7 +1189,9 @@ pub const SETUP_SCRIPT: &str = r##"#!/bin/sh
 #                   wget; directory: the Dockerfile copied it to /opt/cctools
 #   STRIP           leading path components to drop from the tarball, or
 #                   auto: keep the directory that holds bin/parrot_run
-#   DESTINATION     where /pcvmfs-build/files/N goes, for N = 0, 1, ...
+#   DESTINATION     where /pcvmfs-build/files/N goes, for N = 0, 1, ...: the
+#                   full path (pcvmfs resolved a trailing /); a file's
+#                   destination that is a directory here is refused
 # CVMFS keys come from /pcvmfs-build/keys/DOMAIN/NAME.pub, the parrot
 # environment script from /pcvmfs-build/parrot-env.sh. Only POSIX sh and
 # tools busybox also has are used.
@@ -1291,6 +1353,9 @@ for destination in "$@"; do
         mkdir -p "$destination"
         cp -pR "$source/." "$destination/"
     else
+        # cp would put the file inside as "$index", which no one asked for.
+        [ ! -d "$destination" ] ||
+            die "$destination is a directory in the base image, so a file cannot be installed as $destination: give the file's full path in the image, or end the destination with / to put the file in that directory under its own name"
         cp -p "$source" "$destination"
     fi
     index=$((index + 1))
@@ -1696,6 +1761,58 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_destination_ending_in_a_slash_keeps_the_source_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("default.local");
+        fs::write(&conf, "CVMFS_HTTP_PROXY=DIRECT\n").unwrap();
+        let site = dir.path().join("site");
+        fs::create_dir(&site).unwrap();
+        let recipe = ImageRecipe::new(
+            "busybox",
+            CctoolsSource::directory(fake_cctools(dir.path())),
+        )
+        .unwrap()
+        .with_file(&conf, "/etc/cvmfs/")
+        .with_file(&site, "//opt/./")
+        .with_file(&conf, "/etc/cvmfs/other.local");
+        let steps = instructions(&recipe.dockerfile().unwrap());
+        let argv: Vec<String> =
+            serde_json::from_str(steps[3].strip_prefix("RUN ").unwrap()).unwrap();
+        assert_eq!(
+            argv[8..],
+            [
+                "/etc/cvmfs/default.local",
+                "/opt/site",
+                "/etc/cvmfs/other.local"
+            ]
+        );
+        assert_eq!(
+            file_destination(Path::new("a/b.conf/"), "/etc/").unwrap(),
+            "/etc/b.conf"
+        );
+        for source in ["..", "/", "a/.."] {
+            let err = file_destination(Path::new(source), "/etc/")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("no UTF-8 file name to keep"),
+                "{source}: {err}"
+            );
+        }
+        let err = ImageRecipe::new("busybox", CctoolsSource::url("https://x/c.tgz").unwrap())
+            .unwrap()
+            .with_file("/", "/etc/")
+            .check()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("destination in the image"),
+            "{err}"
+        );
+        // The root directory stays refused, with or without a name to keep.
+        assert!(file_destination(&conf, "/").is_err());
+    }
+
     fn fake_cctools_once(dir: &Path) -> PathBuf {
         let root = dir.join("cctools-src");
         if !root.exists() {
@@ -1712,7 +1829,14 @@ mod tests {
             CctoolsSource::directory(fake_cctools(dir.path())),
         )
         .unwrap();
-        for (user, uid) in [("parrotuser", 1000), ("_x", 1), ("a-b_c9", 60000)] {
+        for (user, uid) in [
+            ("parrotuser", 1000),
+            ("_x", 1),
+            ("a-b_c9", 60000),
+            ("grid", 60001),
+            ("pool", 1_000_000),
+            ("big", MAX_TEST_UID),
+        ] {
             assert!(base.clone().with_user(user, uid).check().is_ok(), "{user}");
         }
         for user in [
@@ -1729,9 +1853,11 @@ mod tests {
             let err = base.clone().with_user(user, 1000).check().unwrap_err();
             assert!(err.to_string().contains("test user"), "{err}");
         }
-        for uid in [0, 60001, u32::MAX] {
+        for uid in [0, MAX_TEST_UID + 1, u32::MAX] {
             let err = base.clone().with_user("x", uid).check().unwrap_err();
             assert!(err.to_string().contains("test uid"), "{err}");
+            assert!(err.to_string().contains("2147483646"), "{err}");
+            assert!(!err.to_string().contains("useradd"), "{err}");
         }
         let recipe = base.with_user("alice", 2000);
         let argv = instructions(&recipe.dockerfile().unwrap())[3].clone();
@@ -1775,13 +1901,24 @@ mod tests {
             pem,
             token,
             "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.Xy9",
+            "http://alice:S3cr3tP4ss@proxy.cern.ch:3128",
+            "https://alice:pw@registry.example.org/v2/",
+            "http://ca-proxy.cern.ch:3128;http://bob:pw@backup.cern.ch:3128;DIRECT",
+            "socks5://u:p@127.0.0.1:1080",
+            "http://alice:p@ss@proxy:3128",
         ] {
             let err = check_not_secret("SOMETHING", value)
                 .unwrap_err()
                 .to_string();
             assert!(err.contains("its value"), "{err}");
             assert!(!err.contains(value), "the secret is not echoed: {err}");
+            assert!(err.contains("docker run -e SOMETHING"), "{err}");
         }
+        let err = check_not_secret("HTTP_PROXY", "http://alice:S3cr3tP4ss@proxy.cern.ch:3128")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("URL with a password"), "{err}");
+        assert!(!err.contains("S3cr3tP4ss"), "{err}");
         for (name, value) in [
             ("TOKENIZERS_PARALLELISM", "false"),
             ("AUTHOR", "Jane Doe"),
@@ -1793,6 +1930,10 @@ mod tests {
                 "<default-repositories> alice-ocdb.cern.ch:url=http://cvmfs-stratum-one.cern.ch/cvmfs/alice-ocdb.cern.ch,pubkey=/etc/cvmfs/keys/cern.ch/cern-it1.cern.ch.pub",
             ),
             ("HTTP_PROXY", "http://ca-proxy.cern.ch:3128;DIRECT"),
+            ("HTTP_PROXY", "http://alice@proxy.cern.ch:3128"),
+            ("HTTP_PROXY", "http://alice:@proxy.cern.ch:3128"),
+            ("HOME_URL", "https://example.org/a:b@c"),
+            ("MAILTO", "alice:x@example.org"),
             (
                 "SOFTWARE_ROOT",
                 "/cvmfs/sft.cern.ch/lcg/views/LCG_105/x86_64-el9-gcc13-opt",
@@ -1817,6 +1958,21 @@ mod tests {
             .with_label("org.example.note", token);
         let err = labelled.check().unwrap_err().to_string();
         assert!(err.contains("invalid label \"org.example.note\""), "{err}");
+        let proxied = ImageRecipe::new("busybox", CctoolsSource::url("https://x/c.tgz").unwrap())
+            .unwrap()
+            .with_env("HTTP_PROXY", "http://alice:S3cr3tP4ss@proxy.cern.ch:3128");
+        let err = proxied.check().unwrap_err().to_string();
+        assert!(
+            err.contains("invalid environment variable \"HTTP_PROXY\""),
+            "{err}"
+        );
+        let err = check_build_arg_not_secret("GRID_TOKEN", "x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("invalid build argument \"GRID_TOKEN\""),
+            "{err}"
+        );
     }
 
     #[test]

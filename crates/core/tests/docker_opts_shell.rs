@@ -140,9 +140,21 @@ fn hostile_and_conditional_files_are_refused_or_edited_exactly() {
         ("DOCKER_OPTS=\"--ipv6\"; DOCKER_OPTS=\"--debug\"\n", false),
         ("DOCKER_OPTS=\"--ipv6\"\nDOCKER_OPTS+=\" --debug\"\n", false),
         ("DOCKER_OPTS=\"--ipv6\"\r\n", false),
+        // Found by this test's generator: the flag in one assignment, its
+        // value in the next, which expands the first.
+        (
+            "DOCKER_OPTS='--dns'\nexport DOCKER_OPTS=\"$DOCKER_OPTS \\$HOME\"\n",
+            false,
+        ),
         // What pcvmfs edits: plain assignments, whole-word variables,
         // escaped specials, conditions that do not touch DOCKER_OPTS.
-        ("DOCKER_OPTS=\"--dns 8.8.8.8 $A ${B} --x=\\$HOME\"\n", true),
+        // Variables may hold flags pcvmfs cannot see.
+        ("DOCKER_OPTS=\"--dns 8.8.8.8 $A --x\"\n", false),
+        ("DOCKER_OPTS=\"${B} --ipv6\"\n", false),
+        // Found by this test's generator: the value of --dns is what
+        // $DOCKER_OPTS expands to (here nothing, so the next word).
+        ("DOCKER_OPTS=\"--dns $DOCKER_OPTS 192.0.2.9\"\n", false),
+        ("DOCKER_OPTS=\"--dns 8.8.8.8 --x=\\$HOME\"\n", true),
         (
             "DOCKER_OPTS=\"--ipv6\"\nDOCKER_OPTS=\"$DOCKER_OPTS --dns=1.1.1.1\"\n",
             true,
@@ -153,6 +165,16 @@ fn hostile_and_conditional_files_are_refused_or_edited_exactly() {
         ),
         ("# DOCKER_OPTS=\"$(reboot)\"\nMY_DOCKER_OPTS=\"x\"\n", true),
         ("DOCKER_OPTS='--dns `echo x` $(echo y) --ipv6'\n", true),
+        // A flag left at the end of an assignment that a later one
+        // overwrites, or that stays at the very end.
+        (
+            "DOCKER_OPTS=\"--ipv6 --dns\"\nDOCKER_OPTS=\"--debug\"\n",
+            true,
+        ),
+        (
+            "DOCKER_OPTS=\"--ipv6 --dns\"\nDOCKER_OPTS=\"--debug $DOCKER_OPTS\"\n",
+            true,
+        ),
     ];
     for (content, editable) in cases {
         let accepted = check_edit(dir.path(), content).unwrap();

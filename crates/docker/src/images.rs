@@ -7,8 +7,8 @@ use std::path::Path;
 
 use bollard::query_parameters::BuildImageOptionsBuilder;
 use futures_util::StreamExt;
-use pcvmfs_core::image_recipe::check_not_secret;
-use pcvmfs_core::{BuildEvent, Image, ImageBuilder, ImageRecipe, MANAGED_LABEL};
+use pcvmfs_core::image_recipe::check_build_arg_not_secret;
+use pcvmfs_core::{BuildEvent, Image, ImageBuilder, ImageRecipe, ImageRef, MANAGED_LABEL};
 
 use crate::build_context::{TarMode, pack_directory};
 
@@ -20,17 +20,41 @@ const KEPT_LINES: usize = 20;
 
 pub use crate::build_context::context_tar;
 
-/// Checks a tag before the engine sees it.
+/// Checks a tag before the engine sees it (and before the context is
+/// packed): a reference in Docker's grammar, without a digest.
 fn check_tag(tag: &str) -> Result<()> {
-    let bad = |reason: &str| Err(pcvmfs_core::Error::parse("image tag", tag, reason).into());
-    if tag.is_empty() {
-        return bad("is empty");
+    let reference = ImageRef::parse(tag).map_err(|err| match err {
+        pcvmfs_core::Error::Parse { reason, .. } => {
+            pcvmfs_core::Error::parse("image tag", tag, reason)
+        }
+        other => other,
+    })?;
+    if reference.digest().is_some() {
+        return Err(pcvmfs_core::Error::parse(
+            "image tag",
+            tag,
+            "a build is tagged, not named by digest: drop the @sha256:... part",
+        )
+        .into());
     }
-    if tag.len() > 255 {
-        return bad("is longer than 255 characters");
-    }
-    if tag.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return bad("contains white space or a control character");
+    // Current grammar reads `UPPER/x` as registry UPPER; engines before the
+    // 2023 grammar (Docker 20.10 among them) read a first component without
+    // `.` or `:` as part of the repository path, and refuse it.
+    let registry = reference.registry();
+    if !registry.contains(['.', ':'])
+        && registry != "localhost"
+        && registry.chars().any(|c| c.is_ascii_uppercase())
+    {
+        return Err(pcvmfs_core::Error::parse(
+            "image tag",
+            tag,
+            format!(
+                "repository path component {registry:?} has upper-case letters: Docker \
+                 Engine 20.10 reads it as part of the repository name, which must be lower \
+                 case (a registry host needs a '.' or a port)"
+            ),
+        )
+        .into());
     }
     Ok(())
 }
@@ -179,7 +203,7 @@ impl BuildOptions {
                 )
                 .into());
             }
-            check_not_secret(name, value)?;
+            check_build_arg_not_secret(name, value)?;
         }
         for (key, value) in &self.labels {
             pcvmfs_core::container::check_label(key, value)?;
@@ -255,6 +279,16 @@ impl DockerEngine {
                 Err(err) => {
                     if let Some(err) = packing_error.lock().unwrap().take() {
                         return Err(err);
+                    }
+                    // The engine refuses a Dockerfile it cannot parse
+                    // (`dockerfile parse error line 2: unknown instruction`)
+                    // with a 400 before any step runs: a failed build.
+                    if let bollard::errors::Error::DockerResponseServerError {
+                        status_code: 400,
+                        message,
+                    } = err
+                    {
+                        return Err(log.failure(tag, message, on_event));
                     }
                     return Err(Error::engine(format!("build {tag}"), err));
                 }
@@ -466,15 +500,49 @@ mod tests {
             ..BuildOptions::default()
         };
         assert!(with("CCTOOLS_VERSION", "7.8.0").check().is_ok());
+        let err = with("GRID_TOKEN", "x").check().unwrap_err().to_string();
+        assert!(
+            err.starts_with("invalid build argument \"GRID_TOKEN\": looks like a secret"),
+            "{err}"
+        );
         assert!(with("CONDOR_PASSWORD", "x").check().is_err());
+        let err = with("PROXY", "http://alice:S3cr3tP4ss@proxy.cern.ch:3128")
+            .check()
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("build argument \"PROXY\""), "{err}");
+        assert!(!err.contains("S3cr3tP4ss"), "{err}");
         assert!(with("1X", "x").check().is_err());
         assert!(with("A B", "x").check().is_err());
     }
 
     #[test]
-    fn bad_tags_are_refused() {
-        for tag in ["", "a b", "x\ny"] {
-            assert!(check_tag(tag).is_err());
+    fn bad_tags_are_refused_naming_the_part() {
+        for (tag, part) in [
+            ("", "empty"),
+            ("a b", "space"),
+            ("x\ny", "newline"),
+            ("Bad:Tag", "upper-case"),
+            ("UPPER/case:1", "upper-case"),
+            ("a:b:c", "path component \"a:b\""),
+            ("x/", "empty path component"),
+            ("x:", "tag is empty"),
+            (
+                "x@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+                "not named by digest",
+            ),
+        ] {
+            let err = check_tag(tag).unwrap_err().to_string();
+            assert!(err.starts_with("invalid image tag"), "{tag:?}: {err}");
+            assert!(err.contains(part), "{tag:?}: {err}");
+        }
+        for tag in [
+            "x:1",
+            "pcvmfs-test/a:b",
+            "127.0.0.1:5000/site/parrot:1",
+            "busybox",
+        ] {
+            assert!(check_tag(tag).is_ok(), "{tag}");
         }
     }
 }

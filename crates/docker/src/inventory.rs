@@ -45,10 +45,34 @@ fn check_reference_filter(reference: &str) -> Result<()> {
         )
         .into());
     }
-    if !reference.contains('*') {
-        ImageRef::parse(reference)?;
-    }
+    // A `*` stands for any run of characters that a reference may hold
+    // there, so the pattern with each `*` made one such character must
+    // parse: `Bad*` would match nothing, silently.
+    ImageRef::parse(&reference.replace('*', "x")).map_err(|err| match err {
+        pcvmfs_core::Error::Parse { reason, .. } => {
+            pcvmfs_core::Error::parse("reference filter", reference, reason)
+        }
+        other => other,
+    })?;
     Ok(())
+}
+
+/// Checks what `remove_image` takes before the engine sees it: an image id
+/// (`sha256:` and 64 hex digits, or some leading hex digits of one, as
+/// `docker images` shows them), else a reference.
+fn check_image_or_id(reference: &str) -> Result<()> {
+    let hex = |text: &str| {
+        !text.is_empty()
+            && text.len() <= 64
+            && text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    match reference.strip_prefix("sha256:") {
+        Some(id) if hex(id) => Ok(()),
+        _ if hex(reference) => Ok(()),
+        _ => ImageRef::parse(reference).map(|_| ()).map_err(Error::from),
+    }
 }
 
 impl DockerEngine {
@@ -123,6 +147,7 @@ impl DockerEngine {
     /// containers use it or it has several tags. Returns what the engine
     /// untagged and deleted.
     pub async fn remove_image(&self, reference: &str, force: bool) -> Result<Vec<String>> {
+        check_image_or_id(reference)?;
         let options = RemoveImageOptionsBuilder::default().force(force).build();
         match self
             .client
@@ -224,8 +249,27 @@ mod tests {
         }
         assert!(check_reference_filter("pcvmfs-test/*").is_ok());
         assert!(check_reference_filter("busybox:1.36").is_ok());
-        for bad in ["", "Upper/Case", "a b", "x\ny"] {
-            assert!(check_reference_filter(bad).is_err(), "{bad:?}");
+        assert!(check_reference_filter("*").is_ok());
+        assert!(check_reference_filter("*/parrot:*").is_ok());
+        assert!(check_reference_filter("127.0.0.1:5000/site/*").is_ok());
+        for bad in ["", "Upper/Case", "a b", "x\ny", "Bad*", "x/*/", "*:*:*"] {
+            let err = check_reference_filter(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("invalid reference filter"),
+                "{bad:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn removals_take_an_id_or_a_reference() {
+        let id = "sha256:1d5f4536edb3a0c1e2f3a4b5c6d7e8f90123456789abcdef0123456789abcdef";
+        for good in [id, &id[7..], "1d5f4536edb3", "site/parrot:1", "busybox"] {
+            assert!(check_image_or_id(good).is_ok(), "{good}");
+        }
+        for bad in ["Bad Ref", "", "x/", "Upper:1", "a:b:c", "x@sha256:1"] {
+            let err = check_image_or_id(bad).unwrap_err().to_string();
+            assert!(err.starts_with("invalid image reference"), "{bad:?}: {err}");
         }
     }
 }

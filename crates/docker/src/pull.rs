@@ -74,6 +74,11 @@ pub(crate) fn classify(message: &str, status: Option<u16>) -> PullFailure {
         "connection reset by peer",
         "client sent an http request to an https server",
         "context deadline exceeded",
+        // The engine's HTTP client gave up on a registry that accepted the
+        // connection and never answered (Docker 20.10 through bollard).
+        "client.timeout exceeded",
+        "awaiting headers",
+        "request canceled",
     ]) {
         return PullFailure::Unreachable;
     }
@@ -273,6 +278,21 @@ mod tests {
             ),
             (
                 "Get \"https://r.example/v2/\": dial tcp: lookup r.example: no such host",
+                Some(500),
+                PullFailure::Unreachable,
+            ),
+            (
+                "Get \"http://127.0.0.1:40000/v2/\": net/http: request canceled (Client.Timeout exceeded while awaiting headers)",
+                Some(500),
+                PullFailure::Unreachable,
+            ),
+            (
+                "Get \"http://127.0.0.1:40000/v2/\": context deadline exceeded",
+                Some(500),
+                PullFailure::Unreachable,
+            ),
+            (
+                "Get \"https://r.example/v2/\": dial tcp 192.0.2.1:443: i/o timeout",
                 Some(500),
                 PullFailure::Unreachable,
             ),

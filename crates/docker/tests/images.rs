@@ -98,12 +98,46 @@ async fn a_missing_directory_and_a_bad_tag_fail_before_the_engine() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("image tag"), "{err}");
+    // Refused by pcvmfs, naming the part, before the context is packed:
+    // no build lock is needed, since the engine never sees them.
+    for (tag, part) in [
+        ("UPPER/case:1", "\"UPPER\" has upper-case letters"),
+        ("Bad:Tag", "\"Bad\" has upper-case letters"),
+        ("a:b:c", "path component \"a:b\""),
+        ("x/", "empty path component"),
+    ] {
+        let err = engine
+            .build_directory(dir.path(), tag, &mut |_| {})
+            .await
+            .unwrap_err();
+        let Error::Core(pcvmfs_core::Error::Parse { what, reason, .. }) = &err else {
+            panic!("{tag}: expected a parse error, got {err:?}");
+        };
+        assert_eq!(*what, "image tag", "{tag}");
+        assert!(reason.contains(part), "{tag}: {reason}");
+    }
+}
+
+#[tokio::test]
+async fn a_dockerfile_the_engine_cannot_parse_is_a_build_error() {
+    let engine = common::engine().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM scratch\nRUNN echo typo\n",
+    )
+    .unwrap();
     let _building = common::building().await;
     let err = engine
-        .build_directory(dir.path(), "UPPER/case:1", &mut |_| {})
+        .build_directory(dir.path(), "pcvmfs-test/build-typo:1", &mut |_| {})
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Engine { .. }), "{err:?}");
+    let Error::Build { tag, message, .. } = &err else {
+        panic!("expected a build error, got {err:?}");
+    };
+    assert_eq!(tag, "pcvmfs-test/build-typo:1");
+    assert!(message.contains("line 2"), "{message}");
+    assert!(message.contains("RUNN"), "{message}");
 }
 
 #[tokio::test]

@@ -147,7 +147,9 @@ impl PyDocker {
     /// when they look like secrets; `remove_intermediate` removes the
     /// intermediate containers, also after a failure. `progress=True` shows
     /// a bar over the steps, a callable gets each line of output, and so
-    /// does `on_output`. Raises `ImageError` naming the failing step, its
+    /// does `on_output`; one that raises stops the build, and its exception
+    /// is raised. A malformed `tag` raises `ParseError` before the context
+    /// is read. Raises `ImageError` naming the failing step, its
     /// instruction and the last lines of its output.
     #[pyo3(signature = (source, tag, no_cache=false, build_args=None, remove_intermediate=true, progress=None, on_output=None, labels=None))]
     #[allow(clippy::too_many_arguments)]
@@ -181,7 +183,8 @@ impl PyDocker {
     /// `(user, password)` pair; without it the user's Docker configuration
     /// (`$DOCKER_CONFIG/config.json` or `~/.docker/config.json`) is used
     /// when it has an entry. `progress=True` shows a bar per layer (a
-    /// widget in Jupyter), a callable gets each event as a dict. Raises
+    /// widget in Jupyter), a callable gets each event as a dict (one that
+    /// raises stops the pull, and its exception is raised). Raises
     /// `ImageNotFoundError`, `RegistryAccessDeniedError`,
     /// `RegistryUnreachableError` or `PullInterruptedError`.
     #[pyo3(signature = (reference, credentials=None, progress=None))]
@@ -222,8 +225,9 @@ impl PyDocker {
         Ok(PyImage { inner })
     }
 
-    /// Removes an image; `force` also when containers use it or it has
-    /// several tags. Returns what was untagged and deleted.
+    /// Removes an image (a reference, or an image id, full or short); `force`
+    /// also when containers use it or it has several tags. Returns what was
+    /// untagged and deleted.
     #[pyo3(signature = (reference, force=false))]
     fn remove_image(
         &self,

@@ -2,7 +2,11 @@
 //! behind `Docker.pull`, `build`, `images`, `tag`, `remove_image` and
 //! `import_rootfs`.
 
+use std::future::{Future, poll_fn};
 use std::path::PathBuf;
+use std::pin::pin;
+use std::sync::Mutex;
+use std::task::Poll;
 
 use pcvmfs_core::image_recipe::{ContextSource, CvmfsKey};
 use pcvmfs_core::pull_progress::PullEvent;
@@ -155,7 +159,8 @@ fn pairs(what: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<(String, 
 /// like secrets are refused for `env`.
 ///
 /// `keys` maps a domain (`cern.ch`) to a key file or a list of them;
-/// `files` maps a path in the image to a file or directory on this host;
+/// `files` maps a path in the image to a file or directory on this host (a
+/// path ending in `/` is a directory it goes into under its own name);
 /// `session` is the `ParrotSession` whose environment the entry script
 /// sets (default: parrot's defaults).
 #[pyclass(frozen, name = "ImageRecipe", module = "pcvmfs")]
@@ -317,24 +322,29 @@ fn progress_callback(
 }
 
 /// Python callables fed from inside a wait: each event takes the GIL and
-/// goes to every callable; the first exception is kept (and raised when the
-/// call is over), and later events skip the callables.
+/// goes to every callable. The first exception stops the operation (see
+/// [`until_failed`](Self::until_failed)) and is what the call raises; later
+/// events skip the callables.
 struct Callbacks<'a> {
     targets: Vec<&'a Py<PyAny>>,
-    error: Option<PyErr>,
+    error: Mutex<Option<PyErr>>,
 }
 
 impl<'a> Callbacks<'a> {
     fn new(targets: impl IntoIterator<Item = &'a Py<PyAny>>) -> Self {
         Callbacks {
             targets: targets.into_iter().collect(),
-            error: None,
+            error: Mutex::new(None),
         }
     }
 
+    fn failed(&self) -> bool {
+        self.error.lock().unwrap().is_some()
+    }
+
     /// Calls every callable with the one argument `arg` makes.
-    fn call(&mut self, arg: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>>) {
-        if self.targets.is_empty() || self.error.is_some() {
+    fn call(&self, arg: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, PyAny>>) {
+        if self.targets.is_empty() || self.failed() {
             return;
         }
         let called = Python::attach(|py| -> PyResult<()> {
@@ -345,13 +355,40 @@ impl<'a> Callbacks<'a> {
             Ok(())
         });
         if let Err(err) = called {
-            self.error = Some(err);
+            *self.error.lock().unwrap() = Some(err);
         }
     }
 
-    /// The first exception, if any.
-    fn finish(self) -> PyResult<()> {
-        self.error.map_or(Ok(()), Err)
+    /// Runs `operation` (which feeds these callbacks) until it ends or a
+    /// callable raises: then it is dropped at once, which closes its
+    /// connection to the engine, and the engine stops the build or pull.
+    /// `None` when it was stopped.
+    async fn until_failed<T>(&self, operation: impl Future<Output = T>) -> Option<T> {
+        let mut operation = pin!(operation);
+        // The callables run inside the operation's poll, so a failure is
+        // seen right after it: no wake-up is needed.
+        poll_fn(|cx| match operation.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending if self.failed() => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        })
+        .await
+    }
+
+    /// What the call returns: the first exception of a callable (with the
+    /// engine's error as its cause, when the operation failed too), else
+    /// the operation's result.
+    fn finish<T>(self, py: Python<'_>, outcome: Option<pcvmfs_docker::Result<T>>) -> PyResult<T> {
+        match (self.error.into_inner().unwrap(), outcome) {
+            (Some(err), outcome) => {
+                if let Some(Err(engine)) = outcome {
+                    err.set_cause(py, Some(engine_error(engine)));
+                }
+                Err(err)
+            }
+            (None, Some(result)) => result.map_err(engine_error),
+            (None, None) => unreachable!("an operation is stopped only after a callable raised"),
+        }
     }
 }
 
@@ -383,17 +420,17 @@ pub fn pull(
     };
     let callback = progress_callback(py, progress, "PullBars")?;
     let engine = docker.engine.clone();
-    let mut callbacks = Callbacks::new(callback.iter());
+    let callbacks = Callbacks::new(callback.iter());
     let result = wait(py, async {
         let mut on_event = |event: PullEvent| callbacks.call(|py| json_to_py(py, &event));
-        engine.pull(&reference, &auth, &mut on_event).await
+        callbacks
+            .until_failed(engine.pull(&reference, &auth, &mut on_event))
+            .await
     });
     // The bars are closed also when the wait ends with Ctrl-C.
     close_progress(py, &callback)?;
-    let result = result?;
-    callbacks.finish()?;
     Ok(PyImage {
-        inner: result.map_err(engine_error)?,
+        inner: callbacks.finish(py, result?)?,
     })
 }
 
@@ -439,29 +476,30 @@ pub fn build(
     };
     let callback = progress_callback(py, progress, "BuildBar")?;
     let engine = docker.engine.clone();
-    let mut callbacks = Callbacks::new(callback.iter().chain(on_output.iter()));
+    let callbacks = Callbacks::new(callback.iter().chain(on_output.iter()));
     let result = wait(py, async {
         let mut on_event = |event: BuildEvent| {
             if let BuildEvent::Output(line) = event {
                 callbacks.call(|py| Ok(PyString::new(py, &line).into_any()));
             }
         };
-        match source {
-            BuildSource::Directory(path) => {
-                engine.build(&path, &tag, &options, &mut on_event).await
+        let building = async {
+            match source {
+                BuildSource::Directory(path) => {
+                    engine.build(&path, &tag, &options, &mut on_event).await
+                }
+                BuildSource::Recipe(recipe) => {
+                    engine
+                        .build_recipe(&recipe, &tag, &options, &mut on_event)
+                        .await
+                }
             }
-            BuildSource::Recipe(recipe) => {
-                engine
-                    .build_recipe(&recipe, &tag, &options, &mut on_event)
-                    .await
-            }
-        }
+        };
+        callbacks.until_failed(building).await
     });
     // The bar is closed also when the wait ends with Ctrl-C.
     close_progress(py, &callback)?;
-    let result = result?;
-    callbacks.finish()?;
     Ok(PyImage {
-        inner: result.map_err(engine_error)?,
+        inner: callbacks.finish(py, result?)?,
     })
 }
