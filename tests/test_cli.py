@@ -9,6 +9,7 @@ import select
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pcvmfs
 from conftest import cli_env, managed_containers
@@ -42,9 +43,22 @@ def test_doctor_json_is_valid_and_passes_here():
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert report["ok"] is True
-    assert {f["check"] for f in report["findings"]} == {"node.platform", "docker.engine", "host.yama", "cvmfs.proxy", "dns.trap", "dns.config"}
+    checks = [f["check"] for f in report["findings"]]
+    assert checks == [
+        "node.platform", "docker.engine", "host.yama", "cvmfs.proxy", "dns.trap", "dns.user_networks", "dns.config"
+    ]
     for finding in report["findings"]:
         assert finding["status"] in ("ok", "warn", "fail") and finding["evidence"]
+    # User-defined networks: the embedded resolver, forwarding to this host's
+    # (non-loopback) servers.
+    servers = [
+        line.split()[1] for line in Path("/etc/resolv.conf").read_text().splitlines() if line.startswith("nameserver")
+    ]
+    usable = [s for s in servers if not s.startswith("127.") and s != "::1"]
+    assert usable, "this test expects a host with a non-loopback resolver"
+    user = report["findings"][5]
+    assert user["status"] == "ok" and "127.0.0.11" in user["evidence"], user
+    assert all(s in user["evidence"] for s in usable), user
 
 
 def test_doctor_reads_the_proxy_from_the_environment():

@@ -137,9 +137,11 @@ def test_host_facts_of_this_machine():
 def test_the_report_shows_itself_as_text_html_and_dict(docker):
     report = pcvmfs.doctor(docker, proxy="http://localhost:3128;DIRECT")
     data = report.to_dict()
-    assert data["ok"] is True and report.ok and len(report) == len(data["findings"]) == 6
+    assert data["ok"] is True and report.ok and len(report) == len(data["findings"]) == 7
     checks = [f.check for f in report.findings]
-    assert checks == ["node.platform", "docker.engine", "host.yama", "cvmfs.proxy", "dns.trap", "dns.config"]
+    assert checks == [
+        "node.platform", "docker.engine", "host.yama", "cvmfs.proxy", "dns.trap", "dns.user_networks", "dns.config"
+    ]
     text = repr(report)
     assert "docker.engine" in text and text.rstrip().endswith("0 fail")
     html = report._repr_html_()

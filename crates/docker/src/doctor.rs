@@ -40,25 +40,60 @@ pub async fn doctor(engine: Option<&DockerEngine>, proxy: Option<&str>) -> Repor
     // Resolving names blocks, so it runs off the async threads.
     let judged = tokio::task::spawn_blocking(move || {
         let host = HostFacts::live();
-        let dns = check_host(
+        let engine_version = engine_info.as_ref().ok().map(|i| i.version.as_str());
+        let mut dns = check_host(
             &LiveHost,
             &DnsCheckInput {
-                engine_version: engine_info.as_ref().ok().map(|i| i.version.as_str()),
+                engine_version,
                 network: None,
             },
-        );
+        )
+        .findings;
+        // After the bridge's own verdicts, before where the settings live.
+        let at = dns
+            .iter()
+            .position(|f| f.check == pcvmfs_core::dns_check::CHECK_CONFIG)
+            .unwrap_or(dns.len());
+        dns.splice(at..at, user_network_findings(engine_version));
         examine(&DoctorEvidence {
             os: std::env::consts::OS,
             host: &host,
             engine: engine_info.as_ref().map_err(Clone::clone),
             proxy: proxy.as_ref(),
             resolver: &SystemResolver,
-            dns: &dns.findings,
+            dns: &dns,
         })
     })
     .await;
     judged.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()))
 }
+
+/// What containers on user-defined networks get (the embedded resolver),
+/// as the `dns.user_networks` finding: the rules differ from the default
+/// bridge's, most of all since Docker 25, which forwards to the host's
+/// loopback resolvers there.
+fn user_network_findings(engine_version: Option<&str>) -> Vec<pcvmfs_core::Finding> {
+    let check = check_host(
+        &LiveHost,
+        &DnsCheckInput {
+            engine_version,
+            network: Some("user-defined"),
+        },
+    );
+    check
+        .diagnosis
+        .findings
+        .into_iter()
+        .filter(|f| f.check == pcvmfs_core::dns_diagnosis::CHECK_TRAP)
+        .map(|mut f| {
+            f.check = CHECK_USER_NETWORKS.to_string();
+            f
+        })
+        .collect()
+}
+
+/// Check name of the DNS finding for user-defined networks.
+pub const CHECK_USER_NETWORKS: &str = "dns.user_networks";
 
 /// The doctor's findings for a readiness check: one per layer, the
 /// verdict, and each remedy tried.
