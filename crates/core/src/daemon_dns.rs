@@ -433,12 +433,14 @@ impl DockerOpts {
         )
     }
 
-    /// The uncommented `DOCKER_OPTS=` assignments, each at the start of a
-    /// line (after blanks and an optional `export`), outside any compound
-    /// command. An assignment pcvmfs cannot tell the effect of (inside an
-    /// `if`, after another command on its line, with command substitutions
-    /// or expansions other than a whole-word `$NAME`) is refused: an edit
-    /// could change which text the shell runs.
+    /// The `DOCKER_OPTS=` assignments of the file. pcvmfs edits only a file
+    /// made of lines it can read exactly as `/bin/sh` does: blank lines,
+    /// comments, simple assignments `[export ]NAME=VALUE` (a quoted value
+    /// may span lines) and `export NAME...`, each optionally followed by a
+    /// comment after a blank. Any other line (a condition, a loop, a
+    /// command, a here-document, a continuation) is refused with its line:
+    /// around it, an edit could change what the shell runs or whether the
+    /// assignment applies at all.
     fn assignments(&self) -> Result<Vec<Assignment>, Error> {
         let text = &self.text;
         let bytes = text.as_bytes();
@@ -450,263 +452,208 @@ impl DockerOpts {
                  the values; convert it to Unix line endings (dos2unix) first",
             ));
         }
-        let in_quotes = lines_starting_in_quotes(text)
-            .map_err(|(line, quote)| self.refuse(line, &format!("unterminated {quote} quote")))?;
         let mut found = Vec::new();
-        let mut line_start = 0;
+        let mut at = 0;
         let mut line_number = 1;
-        // How deep in `if`/`case`/loops/braces the current line is, and
-        // whether the previous line ended in a continuation.
-        let mut depth = 0i32;
-        let mut continued = false;
-        while line_start < text.len() {
-            let line_end = text[line_start..]
-                .find('\n')
-                .map_or(text.len(), |i| line_start + i);
-            let line = &text[line_start..line_end];
-            let code = shell_code(line);
-            let body = line.trim_start();
-            let body = body
-                .strip_prefix("export")
-                .filter(|rest| rest.starts_with([' ', '\t']))
-                .map_or(body, str::trim_start);
-            let mut next = line_end + 1;
-            if in_quotes.get(line_number - 1).copied().unwrap_or(false) {
-                // The text of a string opened on an earlier line.
+        while at < text.len() {
+            let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+            let line = &text[at..line_end];
+            let body_start = at + (line.len() - line.trim_start_matches([' ', '\t']).len());
+            let body = &text[body_start..line_end];
+            if body.is_empty() || body.starts_with('#') {
+                at = line_end + 1;
                 line_number += 1;
-                line_start = next;
                 continue;
             }
-            let assigns = body.starts_with("DOCKER_OPTS=");
-            if assignments_named(code) > usize::from(assigns)
-                || (assigns && (depth != 0 || continued))
+            let refuse_line = |reason: &str| {
+                self.refuse(
+                    line_number,
+                    &format!(
+                        "{reason}; pcvmfs edits only files made of comments and simple \
+                         assignments (NAME=value, export NAME=value), so that the edit cannot \
+                         change what /bin/sh runs: edit this file by hand, or set the DNS \
+                         servers in /etc/docker/daemon.json"
+                    ),
+                )
+            };
+            let (exported, rest) = match body.strip_prefix("export") {
+                Some(rest) if rest.starts_with([' ', '\t']) => {
+                    (true, rest.trim_start_matches([' ', '\t']))
+                }
+                _ => (false, body),
+            };
+            let name_len = rest
+                .bytes()
+                .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                .count();
+            let name = &rest[..name_len];
+            let after_name = &rest[name_len..];
+            if !is_name(name) {
+                return Err(refuse_line(&format!(
+                    "line {line_number} is not an assignment: {body:?}"
+                )));
+            }
+            let value_start = line_end - after_name.len() + 1;
+            if !after_name.starts_with('=') {
+                // `export NAME...` (without values) is the only other form.
+                let names_only = exported
+                    && rest
+                        .split([' ', '\t'])
+                        .filter(|w| !w.is_empty())
+                        .take_while(|w| !w.starts_with('#'))
+                        .all(is_name);
+                if !names_only {
+                    return Err(refuse_line(&format!(
+                        "line {line_number} is not an assignment: {body:?}"
+                    )));
+                }
+                at = line_end + 1;
+                line_number += 1;
+                continue;
+            }
+            // The value: one quoted string, or one plain word.
+            let (value, inner, quoting) = match bytes.get(value_start) {
+                Some(b'"') => {
+                    let end = closing_double_quote(text, value_start + 1)
+                        .ok_or_else(|| self.refuse(line_number, "unterminated \" quote"))?;
+                    (value_start..end + 1, value_start + 1..end, Quoting::Double)
+                }
+                Some(b'\'') => {
+                    let end = text[value_start + 1..]
+                        .find('\'')
+                        .map(|i| value_start + 1 + i)
+                        .ok_or_else(|| self.refuse(line_number, "unterminated ' quote"))?;
+                    (value_start..end + 1, value_start + 1..end, Quoting::Single)
+                }
+                _ => {
+                    let end = text[value_start..line_end]
+                        .find([' ', '\t'])
+                        .map_or(line_end, |i| value_start + i);
+                    // Plain text only; other variables may also expand a
+                    // variable (`$HOME`), which changes nothing pcvmfs edits.
+                    let plain = if name == "DOCKER_OPTS" {
+                        "_./:=,@%+-"
+                    } else {
+                        "_./:=,@%+-${}"
+                    };
+                    let word = &text[value_start..end];
+                    if let Some(bad) = word
+                        .chars()
+                        .find(|c| !(c.is_ascii_alphanumeric() || plain.contains(*c)))
+                    {
+                        let reason = if matches!(bad, '"' | '\'' | '\\') {
+                            "a value with quotes or backslashes inside a word cannot be edited \
+                             safely; quote the whole value"
+                                .to_string()
+                        } else {
+                            format!(
+                                "the unquoted value {:?} holds {bad:?}, which the shell reads \
+                                 as more than text; quote the whole value",
+                                &text[value_start..end]
+                            )
+                        };
+                        return Err(self.refuse(line_number, &reason));
+                    }
+                    (value_start..end, value_start..end, Quoting::Bare)
+                }
+            };
+            // Command substitutions run wherever they are; a value holding
+            // one could hide anything, so none is read past.
+            if quoting == Quoting::Double
+                && let Some(word) = words(&text[inner.clone()], quoting)
+                    .into_iter()
+                    .map(|w| &text[inner.start + w.start..inner.start + w.end])
+                    .find(|w| {
+                        if name == "DOCKER_OPTS" {
+                            expands_beyond_a_variable(w)
+                        } else {
+                            substitutes_a_command(w)
+                        }
+                    })
             {
                 return Err(self.refuse(
                     line_number,
-                    "DOCKER_OPTS is set inside a condition, a loop or a block, or after another \
-                     command on its line, so pcvmfs cannot tell when that assignment applies; \
-                     put it on a line of its own outside any condition (or set the DNS servers \
-                     in /etc/docker/daemon.json)",
+                    &format!(
+                        "the word {word:?} of {name} runs a command or expands a variable \
+                         other than $DOCKER_OPTS, so pcvmfs cannot see the flags it holds or \
+                         edit around it safely; write the value literally (or set the DNS \
+                         servers in /etc/docker/daemon.json)"
+                    ),
                 ));
             }
-            if !assigns {
-                depth += depth_change(code);
-                continued = code.ends_with('\\');
+            // A quoted value may span lines.
+            line_number += text[at..value.end].matches('\n').count();
+            let rest_end = text[value.end..]
+                .find('\n')
+                .map_or(text.len(), |i| value.end + i);
+            if !only_export_or_comment(&text[value.end..rest_end]) {
+                return Err(self.refuse(
+                    line_number,
+                    &format!(
+                        "the assignment to {name} is followed by {:?} on its line (a word, a \
+                         command, or a '#' without a blank before it); put the assignment on \
+                         a line of its own",
+                        &text[value.end..rest_end]
+                    ),
+                ));
             }
-            if let Some(rest) = body.strip_prefix("DOCKER_OPTS=") {
-                let start = line_start + (line.len() - rest.len());
-                let (value, inner, quoting) = match bytes.get(start) {
-                    Some(b'"') => {
-                        let end = closing_double_quote(text, start + 1)
-                            .ok_or_else(|| self.refuse(line_number, "unterminated \" quote"))?;
-                        (start..end + 1, start + 1..end, Quoting::Double)
-                    }
-                    Some(b'\'') => {
-                        let end = text[start + 1..]
-                            .find('\'')
-                            .map(|i| start + 1 + i)
-                            .ok_or_else(|| self.refuse(line_number, "unterminated ' quote"))?;
-                        (start..end + 1, start + 1..end, Quoting::Single)
-                    }
-                    _ => {
-                        let end = text[start..line_end]
-                            .find(|c: char| c.is_whitespace() || matches!(c, ';' | '&' | '|'))
-                            .map_or(line_end, |i| start + i);
-                        if text[start..end].contains(['"', '\'', '\\']) {
-                            return Err(self.refuse(
-                                line_number,
-                                "a DOCKER_OPTS value with quotes or backslashes inside a word \
-                                 cannot be edited safely; quote the whole value",
-                            ));
-                        }
-                        (start..end, start..end, Quoting::Bare)
-                    }
-                };
-                if quoting != Quoting::Single
-                    && let Some(word) = words(&text[inner.clone()], quoting)
-                        .into_iter()
-                        .map(|w| &text[inner.start + w.start..inner.start + w.end])
-                        .find(|w| expands_beyond_a_variable(w))
-                {
-                    return Err(self.refuse(
-                        line_number,
-                        &format!(
-                            "the DOCKER_OPTS word {word:?} runs a command or expands a variable \
-                             other than $DOCKER_OPTS, so pcvmfs cannot see the flags it holds or \
-                             edit around it safely; write the value literally (or set the DNS \
-                             servers in /etc/docker/daemon.json)"
-                        ),
-                    ));
-                }
-                if let Some(&after) = bytes.get(value.end)
-                    && !matches!(after, b' ' | b'\t' | b'\n' | b';' | b'#' | b'&' | b'|')
-                {
-                    return Err(self.refuse(
-                        line_number,
-                        "a DOCKER_OPTS value made of several quoted parts cannot be edited \
-                         safely; use one pair of quotes",
-                    ));
-                }
-                // A quoted value may span lines; go on after it.
-                line_number += text[line_start..value.end].matches('\n').count();
-                let rest_end = text[value.end..]
-                    .find('\n')
-                    .map_or(text.len(), |i| value.end + i);
-                if !only_export_or_comment(&text[value.end..rest_end]) {
-                    return Err(self.refuse(
-                        line_number,
-                        "the DOCKER_OPTS assignment is followed by other commands on its line \
-                         (before a command it would only set the command's environment); put \
-                         it on a line of its own",
-                    ));
-                }
-                next = rest_end + 1;
+            if name == "DOCKER_OPTS" {
                 found.push(Assignment {
                     value,
                     inner,
                     quoting,
                 });
             }
+            at = rest_end + 1;
             line_number += 1;
-            line_start = next;
         }
         Ok(found)
     }
 }
 
-/// For each line of a shell file, whether it starts inside a quoted string
-/// opened on an earlier line, as `sh` reads the file. A quote that is never
-/// closed is an error: its line and the quote character.
-fn lines_starting_in_quotes(text: &str) -> Result<Vec<bool>, (usize, char)> {
-    #[derive(PartialEq)]
-    enum State {
-        Code,
-        Comment,
-        Single,
-        Double,
+/// Whether what follows a value on its line is nothing, a comment after a
+/// blank, or `; export NAME...` (then perhaps a comment).
+fn only_export_or_comment(rest: &str) -> bool {
+    let bytes = rest.as_bytes();
+    // A `#` glued to the value is part of its last word, not a comment.
+    let code_end = (1..bytes.len())
+        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    let code = rest[..code_end].trim_matches([' ', '\t']);
+    if code.is_empty() {
+        return true;
     }
-    let bytes = text.as_bytes();
-    let mut state = State::Code;
-    let mut starts = vec![false];
-    let mut opened_on = 0;
+    let Some(after) = code.strip_prefix(';') else {
+        return false;
+    };
+    let mut words = after.split([' ', '\t']).filter(|w| !w.is_empty());
+    words.next() == Some("export") && {
+        let names: Vec<&str> = words.collect();
+        !names.is_empty() && names.iter().all(|n| is_name(n))
+    }
+}
+
+/// Whether a word is a shell variable name.
+fn is_name(word: &str) -> bool {
+    word.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+/// Whether a word runs a command: backquotes or `$(`, unescaped.
+fn substitutes_a_command(word: &str) -> bool {
+    let bytes = word.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
-        // An escaped character is skipped, but a newline still ends a line.
-        let mut skip = false;
-        match state {
-            State::Code => match b {
-                b'\\' => skip = true,
-                b'\'' | b'"' => {
-                    state = if b == b'"' {
-                        State::Double
-                    } else {
-                        State::Single
-                    };
-                    opened_on = starts.len();
-                }
-                b'#' if i == 0 || matches!(bytes[i - 1], b' ' | b'\t' | b'\n' | b';') => {
-                    state = State::Comment
-                }
-                _ => {}
-            },
-            State::Comment if b == b'\n' => state = State::Code,
-            State::Single if b == b'\'' => state = State::Code,
-            State::Double => match b {
-                b'\\' => skip = true,
-                b'"' => state = State::Code,
-                _ => {}
-            },
-            _ => {}
-        }
-        let in_quotes = matches!(state, State::Single | State::Double);
-        if b == b'\n' {
-            starts.push(in_quotes);
-        }
-        if skip {
-            i += 1;
-            if bytes.get(i) == Some(&b'\n') {
-                starts.push(in_quotes);
-            }
-        }
-        i += 1;
-    }
-    match state {
-        State::Single => Err((opened_on, '\'')),
-        State::Double => Err((opened_on, '"')),
-        _ => Ok(starts),
-    }
-}
-
-/// Whether what follows a `DOCKER_OPTS` value on its line is nothing, a
-/// comment, or `; export DOCKER_OPTS`.
-fn only_export_or_comment(rest: &str) -> bool {
-    let rest = rest.trim_start_matches([' ', '\t']);
-    let rest = match rest.strip_prefix(';') {
-        Some(after) => {
-            let after = after.trim_start_matches([' ', '\t']);
-            let Some(after) = after.strip_prefix("export") else {
-                return false;
-            };
-            let Some(after) = after
-                .strip_prefix([' ', '\t'])
-                .map(|a| a.trim_start_matches([' ', '\t']))
-                .and_then(|a| a.strip_prefix("DOCKER_OPTS"))
-            else {
-                return false;
-            };
-            after.trim_start_matches([' ', '\t'])
-        }
-        None => rest,
-    };
-    rest.is_empty() || rest.starts_with('#')
-}
-
-/// The part of a shell line before its comment (a `#` at the start of a
-/// word).
-fn shell_code(line: &str) -> &str {
-    let bytes = line.as_bytes();
-    let cut = (0..bytes.len())
-        .find(|&i| bytes[i] == b'#' && (i == 0 || bytes[i - 1] == b' ' || bytes[i - 1] == b'\t'))
-        .unwrap_or(bytes.len());
-    line[..cut].trim_end()
-}
-
-/// How many assignments to `DOCKER_OPTS` (`=` or bash's `+=`) a line of
-/// code makes, wherever they are on it.
-fn assignments_named(code: &str) -> usize {
-    let bytes = code.as_bytes();
-    code.match_indices("DOCKER_OPTS")
-        .filter(|&(at, name)| {
-            let before = at.checked_sub(1).map(|i| bytes[i]);
-            let after = &code[at + name.len()..];
-            !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
-                && (after.starts_with('=') || after.starts_with("+="))
-        })
-        .count()
-}
-
-/// How a line of code changes the nesting of compound commands: `if`,
-/// `case`, loops, braces and subshells that it opens or closes, each at the
-/// start of one of its commands (or, for braces, as a word of their own).
-fn depth_change(code: &str) -> i32 {
-    let mut change = 0;
-    for command in code.split([';', '&', '|']) {
-        let mut words = command.split_whitespace();
-        match words.next() {
-            Some("if" | "case" | "for" | "while" | "until" | "{" | "(") => change += 1,
-            Some("fi" | "esac" | "done" | "}" | ")") => change -= 1,
-            _ => {}
-        }
-        for word in words {
-            match word {
-                "{" => change += 1,
-                "}" => change -= 1,
-                _ => {}
-            }
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'`' => return true,
+            b'$' if bytes.get(i + 1) == Some(&b'(') => return true,
+            _ => i += 1,
         }
     }
-    change
+    false
 }
 
 /// Whether a word of a double-quoted or bare `DOCKER_OPTS` value holds a

@@ -57,8 +57,8 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
                         "dns.resolv_conf",
                         Status::Warn,
                         format!(
-                            "/etc/resolv.conf {line} is not an address; Docker and the C \
-                             library skip that line"
+                            "/etc/resolv.conf {line} is not an address as Docker reads \
+                             addresses; Docker skips that line"
                         ),
                     ));
                 }

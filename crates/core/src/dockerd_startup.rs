@@ -130,10 +130,7 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
         .unwrap_or_else(|| DAEMON_JSON.to_string());
     let unit = effective_unit(tree);
     let environment_files = unit.environment_files;
-    let unit_uses_docker_opts = unit
-        .exec_start
-        .iter()
-        .any(|line| line.contains("$DOCKER_OPTS") || line.contains("${DOCKER_OPTS}"));
+    let unit_uses_docker_opts = unit.exec_start.iter().any(|line| expands_docker_opts(line));
     let reads_default_docker = match init {
         InitSystem::Systemd => {
             unit_uses_docker_opts && environment_files.iter().any(|f| f == DEFAULT_DOCKER)
@@ -172,6 +169,18 @@ pub fn detect(tree: &dyn HostTree) -> DockerdStartup {
         restart_command,
         dns_flags,
     }
+}
+
+/// Whether an `ExecStart=` command line expands `$DOCKER_OPTS` or
+/// `${DOCKER_OPTS}` (not a longer name such as `$DOCKER_OPTS_EXTRA`).
+fn expands_docker_opts(line: &str) -> bool {
+    line.contains("${DOCKER_OPTS}")
+        || line.match_indices("$DOCKER_OPTS").any(|(at, name)| {
+            !line[at + name.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+        })
 }
 
 /// The settings of the docker service that decide what dockerd reads, as
@@ -369,6 +378,9 @@ mod tests {
             DnsConfigTarget::DockerOpts(DEFAULT_DOCKER.into())
         );
 
+        assert!(!expands_docker_opts("/usr/bin/dockerd $DOCKER_OPTS_EXTRA"));
+        assert!(expands_docker_opts("/usr/bin/dockerd $DOCKER_OPTS --x"));
+        assert!(expands_docker_opts("/usr/bin/dockerd ${DOCKER_OPTS}"));
         let reset = "[Service]\nExecStart=\nExecStart=/usr/bin/dockerd -H fd://\n";
         for dir in [
             "/etc/systemd/system/docker.service.d",

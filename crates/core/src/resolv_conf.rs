@@ -110,8 +110,8 @@ pub enum ResolvConfLine {
 impl ResolvConfLine {
     /// Classifies one line (without its newline); `number` counts from 1.
     /// With `skip_bad_servers`, a `nameserver` line whose address does not
-    /// parse is kept as [`ResolvConfLine::Unknown`], as the C library and
-    /// Docker skip it; otherwise it is an error.
+    /// parse is kept as [`ResolvConfLine::Unknown`], since Docker skips
+    /// it; otherwise it is an error.
     fn parse(line: &str, number: usize, skip_bad_servers: bool) -> Result<Self, Error> {
         let trimmed = line.trim();
         if trimmed.contains('\0') {
@@ -186,8 +186,8 @@ impl ResolvConf {
         Self::parse_lines(text, false)
     }
 
-    /// Parses a file as the C library and Docker read it: a `nameserver`
-    /// line whose address does not parse is skipped (kept as
+    /// Parses a file as Docker reads it: a `nameserver` line whose address
+    /// does not parse is skipped (kept as
     /// [`ResolvConfLine::Unknown`]) rather than refused, and named in the
     /// second value, each as `line N: nameserver X`.
     pub fn parse_as_resolver(text: &str) -> Result<(Self, Vec<String>), Error> {

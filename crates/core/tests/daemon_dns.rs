@@ -368,7 +368,7 @@ fn docker_opts_that_cannot_be_edited_safely_are_refused() {
     for (content, reason) in [
         ("DOCKER_OPTS=\"--dns 8.8.8.8\n", "unterminated \" quote"),
         ("\nDOCKER_OPTS='--dns 8.8.8.8\n", "unterminated ' quote"),
-        ("DOCKER_OPTS=\"--ipv6\"'--debug'\n", "several quoted parts"),
+        ("DOCKER_OPTS=\"--ipv6\"'--debug'\n", "is followed by"),
         ("DOCKER_OPTS=--label=a\\ b\n", "quote the whole value"),
     ] {
         let path = dir.path().join("docker");

@@ -11,6 +11,7 @@ use std::process::Command;
 
 use pcvmfs_core::daemon_dns::DockerOpts;
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 
 /// The words `sh` gives dockerd from the file at `path` (`$DOCKER_OPTS`
 /// split as the init script splits it), or `None` when the shell refuses
@@ -159,8 +160,42 @@ fn hostile_and_conditional_files_are_refused_or_edited_exactly() {
             "DOCKER_OPTS=\"--ipv6\"\nDOCKER_OPTS=\"$DOCKER_OPTS --dns=1.1.1.1\"\n",
             true,
         ),
+        // Found in the second review: any line other than a comment or a
+        // simple assignment (here a condition) can change whether and how
+        // the shell reaches DOCKER_OPTS; only such files are edited.
         (
             "if [ -n \"$A\" ]; then\n  OTHER=1\nfi\nDOCKER_OPTS=\"--ipv6 --dns 8.8.8.8\"  # DNS\n",
+            false,
+        ),
+        // A here-document: its body is text, not assignments.
+        (
+            "cat >/dev/null <<EOF\nDOCKER_OPTS='$(echo --dns ) ; echo RAN >>ran.log ; echo )'\nEOF\n",
+            false,
+        ),
+        // Comments as sh reads them: not after a continuation, and after `&`.
+        (
+            "X=a\\\n#\"\nDOCKER_OPTS='$(echo --dns ) ; echo RAN >>ran.log ; echo )'\n\"\n:&#\"\n",
+            false,
+        ),
+        ("true ||\nDOCKER_OPTS=\"--ipv6\"\n", false),
+        ("! if true; then\nDOCKER_OPTS=\"--ipv6\"\nfi\n", false),
+        ("f() (\nDOCKER_OPTS=\"--ipv6\"\n)\n", false),
+        ("DOCKER_OPTS=\"--ipv6\"\nDOCKER_\\\nOPTS=--debug\n", false),
+        (
+            "DOCKER_OPTS=\"--ipv6\"\neval DOCKER_OPTS\"=--debug\"\n",
+            false,
+        ),
+        ("DOCKER_OPTS=\"--ipv6\"\nunset DOCKER_OPTS\n", false),
+        // A '#' glued to the value is part of its last word.
+        ("DOCKER_OPTS=\"--ipv6\"#c\n", false),
+        // Unquoted values: only plain text.
+        ("DOCKER_OPTS=--ipv6>out.txt\n", false),
+        ("DOCKER_OPTS=~root\n", false),
+        // What pcvmfs edits.
+        (
+            "# Docker Upstart and SysVinit configuration file\n\n#DOCKER=\"/usr/local/bin/docker\"\n\
+             DOCKER_OPTS=\"--ipv6 --dns 8.8.8.8\"  # DNS\nexport http_proxy=\"http://proxy:3128/\"\n\
+             export TMPDIR=$HOME/tmp\nOTHER='a b'; export OTHER\n",
             true,
         ),
         ("# DOCKER_OPTS=\"$(reboot)\"\nMY_DOCKER_OPTS=\"x\"\n", true),
@@ -190,9 +225,10 @@ fn hostile_and_conditional_files_are_refused_or_edited_exactly() {
         ),
         (
             "OTHER=1\nif [ -n \"$A\" ]; then\n  DOCKER_OPTS=\"--ipv6\"\nfi\n",
-            3,
-            "inside a condition",
+            2,
+            "is not an assignment",
         ),
+        ("A=1\nB=\"x\ny\"\nDOCKER_OPTS=--ipv6>x\n", 4, "holds '>'"),
         ("DOCKER_OPTS=\"--ipv6\"\r\n", 1, "CRLF"),
     ] {
         fs::write(&path, content).unwrap();
@@ -227,21 +263,30 @@ fn defaults_file() -> impl Strategy<Value = String> {
         Just("'".to_string()),
     ];
     let words = prop::collection::vec(word, 0..6).prop_map(|w| w.join(" "));
+    // Lines pcvmfs reads (weighted up, so that many files are edited) and
+    // lines that must make it refuse the file.
     let line = prop_oneof![
-        words.clone().prop_map(|w| format!("DOCKER_OPTS=\"{w}\"")),
-        words
+        6 => words.clone().prop_map(|w| format!("DOCKER_OPTS=\"{w}\"")),
+        4 => words
             .clone()
             .prop_map(|w| format!("export DOCKER_OPTS=\"$DOCKER_OPTS {w}\"")),
-        words.clone().prop_map(|w| format!("DOCKER_OPTS='{w}'")),
-        Just("DOCKER_OPTS=--ipv6".to_string()),
-        Just("DOCKER_OPTS=$A".to_string()),
-        Just("# DOCKER_OPTS=\"--dns 8.8.8.8\"".to_string()),
-        Just("OTHER=1".to_string()),
-        Just("if [ -n \"$A\" ]; then".to_string()),
-        Just("fi".to_string()),
-        Just("true &&".to_string()),
-        Just("[ -n \"$B\" ] && DOCKER_OPTS=\"--debug\"".to_string()),
-        Just(String::new()),
+        4 => words.clone().prop_map(|w| format!("DOCKER_OPTS='{w}'")),
+        2 => Just("DOCKER_OPTS=--ipv6".to_string()),
+        1 => Just("DOCKER_OPTS=$A".to_string()),
+        2 => Just("# DOCKER_OPTS=\"--dns 8.8.8.8\"".to_string()),
+        2 => Just("OTHER=1".to_string()),
+        2 => Just("OTHER='x'; export OTHER".to_string()),
+        2 => Just(String::new()),
+        1 => Just("if [ -n \"$A\" ]; then".to_string()),
+        1 => Just("fi".to_string()),
+        1 => Just("true &&".to_string()),
+        1 => Just("[ -n \"$B\" ] && DOCKER_OPTS=\"--debug\"".to_string()),
+        1 => Just("cat >/dev/null <<EOF".to_string()),
+        1 => Just("EOF".to_string()),
+        1 => Just(":&#\"".to_string()),
+        1 => Just("X=a\\".to_string()),
+        1 => Just("unset DOCKER_OPTS".to_string()),
+        1 => Just("DOCKER_OPTS=\"--ipv6\"#c".to_string()),
     ];
     prop::collection::vec(line, 0..6).prop_map(|lines| {
         let mut text = lines.join("\n");
@@ -258,4 +303,23 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         check_edit(dir.path(), &text)?;
     }
+}
+
+/// The property above is worth something only if many generated files are
+/// edited, not only refused.
+#[test]
+fn the_generator_makes_files_that_are_edited() {
+    let mut runner = proptest::test_runner::TestRunner::default();
+    let mut accepted = 0;
+    let dir = tempfile::tempdir().unwrap();
+    for _ in 0..200 {
+        let text = defaults_file().new_tree(&mut runner).unwrap().current();
+        if check_edit(dir.path(), &text).unwrap() {
+            accepted += 1;
+        }
+    }
+    assert!(
+        accepted >= 40,
+        "only {accepted} of 200 generated files were edited"
+    );
 }

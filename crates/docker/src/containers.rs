@@ -8,6 +8,7 @@ use pcvmfs_core::{AppliedSecurity, ContainerSpec, MANAGED_LABEL};
 
 use crate::connect::DockerEngine;
 use crate::error::{Error, Result};
+use crate::scratch_container::ScratchContainer;
 
 /// The Engine API body that creates the container `spec` describes.
 pub(crate) fn create_body(spec: &ContainerSpec) -> Result<ContainerCreateBody> {
@@ -70,15 +71,17 @@ impl DockerEngine {
     /// Creates and starts a container; returns its id. A container that
     /// fails to start is removed, so nothing is left behind.
     pub async fn start(&self, spec: &ContainerSpec) -> Result<String> {
-        let id = self.create(spec).await?;
-        if let Err(err) = self.client.start_container(&id, None).await {
-            let _ = self.remove(&id).await;
+        // Guarded until started: a caller that gives up meanwhile (Ctrl-C)
+        // leaves nothing behind.
+        let container = ScratchContainer::create(self, spec).await?;
+        if let Err(err) = self.client.start_container(container.id(), None).await {
+            let _ = container.remove().await;
             return Err(Error::engine(
                 format!("start a container from {}", spec.image),
                 err,
             ));
         }
-        Ok(id)
+        Ok(container.keep())
     }
 
     /// The security settings the engine applied to a container.

@@ -1,7 +1,10 @@
 //! Containers that pcvmfs creates for one call (a probe, a DNS check, a
-//! parrot run, a shell) and removes when the call ends, also when the call
-//! is abandoned: a Python caller's Ctrl-C drops the call's future, and the
-//! container must not be left behind.
+//! parrot run) and removes when the call ends, also when the call is
+//! abandoned: a Python caller's Ctrl-C drops the call's future, and the
+//! container must not be left behind. A container that a call starts for
+//! its caller (`Docker.run`) is guarded the same way until it is handed
+//! over. The create request itself cannot be guarded: a container the
+//! engine creates after the caller gave up carries the managed label.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -41,10 +44,20 @@ impl ScratchContainer {
         &self.id
     }
 
-    /// Removes the container (forcibly, with its anonymous volumes).
+    /// Removes the container (forcibly, with its anonymous volumes). Only
+    /// a removal that ran to its end disarms the guard: one interrupted in
+    /// its turn is finished by the drop.
     pub(crate) async fn remove(mut self) -> Result<()> {
+        let removed = self.engine.remove(&self.id).await;
         self.removed = true;
-        self.engine.remove(&self.id).await
+        removed
+    }
+
+    /// Hands the container over to the caller, who removes it from now on;
+    /// returns its id.
+    pub(crate) fn keep(mut self) -> String {
+        self.removed = true;
+        std::mem::take(&mut self.id)
     }
 }
 

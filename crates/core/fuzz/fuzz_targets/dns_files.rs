@@ -17,6 +17,14 @@ fuzz_target!(|data: &[u8]| {
         let again = ResolvConf::parse(&conf.render()).expect("rendered resolv.conf parses");
         assert_eq!(again.nameservers(), conf.nameservers());
     }
+    // Read as the resolver reads it: never refused for a bad address, and
+    // what it skips stays skipped.
+    if let Ok((conf, skipped)) = ResolvConf::parse_as_resolver(&text) {
+        let (again, skipped_again) =
+            ResolvConf::parse_as_resolver(&conf.render()).expect("rendered resolv.conf parses");
+        assert_eq!(again.nameservers(), conf.nameservers());
+        assert_eq!(skipped_again.len(), skipped.len());
+    }
     let servers: [IpAddr; 2] = ["192.0.2.53".parse().unwrap(), "2001:db8::53".parse().unwrap()];
     if let Ok(mut opts) = DockerOpts::parse("/etc/default/docker", &text) {
         if opts.set_dns(&servers, None, None).is_ok() {
