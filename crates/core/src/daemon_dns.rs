@@ -641,19 +641,24 @@ fn is_name(word: &str) -> bool {
         && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// The bytes of a word that no backslash escapes, with their index.
+fn unescaped_bytes(word: &str) -> impl Iterator<Item = (usize, u8)> + '_ {
+    let bytes = word.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while bytes.get(i) == Some(&b'\\') {
+            i += 2;
+        }
+        let at = i;
+        i += 1;
+        bytes.get(at).map(|&b| (at, b))
+    })
+}
+
 /// Whether a word runs a command: backquotes or `$(`, unescaped.
 fn substitutes_a_command(word: &str) -> bool {
     let bytes = word.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'`' => return true,
-            b'$' if bytes.get(i + 1) == Some(&b'(') => return true,
-            _ => i += 1,
-        }
-    }
-    false
+    unescaped_bytes(word).any(|(i, b)| b == b'`' || (b == b'$' && bytes.get(i + 1) == Some(&b'(')))
 }
 
 /// Whether a word of a double-quoted or bare `DOCKER_OPTS` value holds a
@@ -661,17 +666,7 @@ fn substitutes_a_command(word: &str) -> bool {
 /// whole word being `$DOCKER_OPTS` (or `${DOCKER_OPTS}`, the value so far):
 /// text the shell evaluates, whose words (and flags) pcvmfs cannot see.
 fn expands_beyond_a_variable(word: &str) -> bool {
-    let bytes = word.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            // An escaped character is literal.
-            b'\\' => i += 2,
-            b'$' | b'`' => return !is_self_reference(word),
-            _ => i += 1,
-        }
-    }
-    false
+    unescaped_bytes(word).any(|(_, b)| b == b'$' || b == b'`') && !is_self_reference(word)
 }
 
 /// Whether a word is `$DOCKER_OPTS` or `${DOCKER_OPTS}`: the value of the
