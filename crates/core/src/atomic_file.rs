@@ -43,17 +43,16 @@ pub fn backup_path(path: &Path) -> PathBuf {
 /// Backup number `n` of `path`: the first has no number, later ones end in
 /// `.1`, `.2`, ...
 fn numbered_backup(path: &Path, style: BackupName, n: u32) -> PathBuf {
-    let file_name = path.file_name().unwrap_or_default();
     let mut name = OsString::new();
     if style == BackupName::Hidden {
         name.push(".");
     }
-    name.push(file_name);
+    name.push(path.file_name().unwrap_or_default());
     name.push(BACKUP_SUFFIX);
     if n > 0 {
         name.push(format!(".{n}"));
     }
-    parent_dir(path).join(name)
+    path.with_file_name(name)
 }
 
 /// Writes `content` to `path` atomically: a temporary file in the same

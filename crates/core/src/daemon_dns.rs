@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::atomic_file::write_atomically;
 use crate::dns::{DnsOptions, check_option, check_search_domain};
-use crate::error::Error;
+use crate::error::{Error, non_utf8_line};
 
 /// Where dockerd reads its configuration file by default.
 pub const DAEMON_JSON_PATH: &str = "/etc/docker/daemon.json";
@@ -90,11 +90,9 @@ fn read_if_present(path: &Path, what: &'static str) -> Result<String, Error> {
         }
     };
     String::from_utf8(bytes).map_err(|err| {
-        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
         Error::parse(
             what,
-            &format!("{}:{line}", path.display()),
+            &format!("{}:{}", path.display(), non_utf8_line(&err)),
             "is not UTF-8 text; pcvmfs does not edit a file it cannot read exactly",
         )
     })

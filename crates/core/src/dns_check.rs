@@ -14,6 +14,9 @@ use crate::resolv_conf::{ResolvConf, SYSTEMD_UPSTREAM_PATH};
 /// Check name of the finding about where the daemon's DNS settings live.
 pub const CHECK_CONFIG: &str = "dns.config";
 
+/// Check name of the findings about the host's `/etc/resolv.conf` itself.
+pub const CHECK_RESOLV_CONF: &str = "dns.resolv_conf";
+
 /// What the host's DNS check found.
 #[derive(Debug, Clone)]
 pub struct HostDnsCheck {
@@ -49,12 +52,12 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
         .unwrap_or_default();
     let mut config_findings = Vec::new();
 
-    let (resolv_conf, host_conf) = match tree.read("/etc/resolv.conf") {
+    let resolv_conf = match tree.read("/etc/resolv.conf") {
         Ok(text) => match ResolvConf::parse_as_resolver(&text) {
             Ok((conf, skipped)) => {
                 for line in skipped {
                     config_findings.push(Finding::new(
-                        "dns.resolv_conf",
+                        CHECK_RESOLV_CONF,
                         Status::Warn,
                         format!(
                             "/etc/resolv.conf {line} is not an address as Docker reads \
@@ -62,26 +65,29 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
                         ),
                     ));
                 }
-                (Some(conf.clone()), conf)
+                Some(conf)
             }
             Err(err) => {
                 config_findings.push(Finding::new(
-                    "dns.resolv_conf",
+                    CHECK_RESOLV_CONF,
                     Status::Warn,
                     format!("/etc/resolv.conf cannot be read as Docker would: {err}"),
                 ));
-                (None, ResolvConf::default())
+                None
             }
         },
         Err(err) => {
             config_findings.push(Finding::new(
-                "dns.resolv_conf",
+                CHECK_RESOLV_CONF,
                 Status::Warn,
                 format!("/etc/resolv.conf cannot be read ({err}); Docker then sees no server"),
             ));
-            (None, ResolvConf::default())
+            None
         }
     };
+    // An unreadable file gives Docker no server, as an empty one does.
+    let no_file = ResolvConf::default();
+    let host_conf = resolv_conf.as_ref().unwrap_or(&no_file);
     let upstream = tree
         .read(SYSTEMD_UPSTREAM_PATH)
         .ok()
@@ -144,7 +150,7 @@ pub fn check_host(tree: &dyn HostTree, input: &DnsCheckInput<'_>) -> HostDnsChec
     };
 
     let diagnosis = diagnose_with(
-        &host_conf,
+        host_conf,
         upstream.as_ref(),
         &daemon_dns.servers,
         network,

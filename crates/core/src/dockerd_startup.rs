@@ -230,17 +230,16 @@ fn effective_unit(tree: &dyn HostTree) -> EffectiveUnit {
                 continue;
             };
             let value = value.trim();
-            let list = match key.trim() {
-                "ExecStart" => &mut unit.exec_start,
-                "EnvironmentFile" => &mut unit.environment_files,
+            // `EnvironmentFile=-PATH`: a missing file is no error.
+            let (list, entry) = match key.trim() {
+                "ExecStart" => (&mut unit.exec_start, value),
+                "EnvironmentFile" => (&mut unit.environment_files, value.trim_start_matches('-')),
                 _ => continue,
             };
             if value.is_empty() {
                 list.clear();
-            } else if key.trim() == "EnvironmentFile" {
-                list.push(value.trim_start_matches('-').to_string());
             } else {
-                list.push(value.to_string());
+                list.push(entry.to_string());
             }
         }
     }

@@ -51,7 +51,7 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{Error, non_utf8_line};
 
 /// The name of the ignore file at the root of a build context.
 pub const FILE_NAME: &str = ".dockerignore";
@@ -207,7 +207,7 @@ impl DockerIgnore {
         let text = String::from_utf8(bytes).map_err(|e| {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.as_bytes();
-            let number = 1 + bytes[..valid].iter().filter(|&&b| b == b'\n').count();
+            let number = non_utf8_line(&e);
             let start = bytes[..valid]
                 .iter()
                 .rposition(|&b| b == b'\n')

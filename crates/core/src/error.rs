@@ -57,6 +57,13 @@ impl Error {
     }
 }
 
+/// The line (counting from 1) of the first byte that is not UTF-8, for
+/// messages about a file that is not text.
+pub(crate) fn non_utf8_line(err: &std::string::FromUtf8Error) -> usize {
+    let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+    1 + valid.iter().filter(|&&b| b == b'\n').count()
+}
+
 /// The first characters of `text`, with the total length when it was cut.
 pub fn excerpt(text: &str) -> String {
     let count = text.chars().count();

@@ -17,7 +17,7 @@ use std::io::Read;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::Path;
 
-use crate::error::Error;
+use crate::error::{Error, non_utf8_line};
 
 /// Largest file accepted. Real files are a few hundred bytes; a larger one
 /// is not a resolver configuration.
@@ -251,12 +251,10 @@ impl ResolvConf {
             ));
         }
         let text = String::from_utf8(bytes).map_err(|err| {
-            let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
             Error::parse(
                 WHAT,
                 &path.display().to_string(),
-                format!("line {line} is not UTF-8 text"),
+                format!("line {} is not UTF-8 text", non_utf8_line(&err)),
             )
         })?;
         Self::parse(&text)
